@@ -1,0 +1,63 @@
+"""The autograd engine, shaped like `torch`: `import workbench.engine as torch`.
+
+NumPy on the CPU, CuPy on an NVIDIA GPU when it is installed. Never imports Qt or anything else
+from workbench.
+"""
+
+from . import autograd
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .tensor import Size, Tensor  # noqa: I001 - tensor must load before the op families use it
+from .creation import *  # noqa: F403
+from .creation import __all__ as _creation_all
+from .device import cuda, device
+from .dtypes import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .ops.conversion import clone
+from .ops.elementwise import *  # noqa: F403
+from .ops.elementwise import __all__ as _elementwise_all
+from .ops.indexing import *  # noqa: F403
+from .ops.indexing import __all__ as _indexing_all
+from .ops.linalg import *  # noqa: F403
+from .ops.linalg import __all__ as _linalg_all
+from .ops.reduction import *  # noqa: F403
+from .ops.reduction import __all__ as _reduction_all
+from .ops.shape import *  # noqa: F403
+from .ops.shape import __all__ as _shape_all
+from .printing import get_printoptions, set_printoptions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "autograd", "Tensor", "Size", "device", "cuda", "dtype", "no_grad", "enable_grad",
+    "set_grad_enabled", "is_grad_enabled", "inference_mode", "clone", "set_printoptions",
+    "get_printoptions", "get_default_dtype", "set_default_dtype", "promote_types",
+    "float", "float32", "float64", "double", "float16", "half", "int", "int8", "int16", "int32",
+    "int64", "long", "short", "uint8", "bool",
+    *_creation_all, *_elementwise_all, *_indexing_all, *_linalg_all, *_reduction_all,
+    *_shape_all,
+]

@@ -1,0 +1,1 @@
+"""Autograd graphs as plain data (nodes, edges, saved tensors, module scopes) and layout. No Qt."""

@@ -1,0 +1,1 @@
+"""The Session: user code, namespace, runs, captures, cancellation, session files. No Qt."""

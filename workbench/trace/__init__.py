@@ -1,0 +1,1 @@
+"""Profiler captures as data: op tables, Chrome trace export/import and validation. No Qt."""

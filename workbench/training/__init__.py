@@ -1,0 +1,1 @@
+"""Datasets, layer-stack model specs and the training loop that yields metrics. No Qt."""

@@ -1,0 +1,1 @@
+"""The desktop app (window, panels, widgets, workers): the only package that imports Qt."""
