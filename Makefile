@@ -2,7 +2,7 @@ PY ?= python3
 VENV = .venv
 BIN = $(VENV)/bin
 
-.PHONY: all run test bench lint format clean
+.PHONY: all run test bench bench-torch lint format clean
 
 all: test
 
@@ -21,6 +21,11 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
+
+# A separate environment with PyTorch, only for the benchmarks' comparison column.
+bench-torch:
+	test -x .venv-torch/bin/python || $(PY) -m venv .venv-torch
+	.venv-torch/bin/python -m pip install torch==2.13.0 numpy
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -52,6 +52,8 @@ from .printing import get_printoptions, set_printoptions
 
 __version__ = "0.1.0"
 
+from . import nn, optim, utils  # noqa: E402 - need Tensor and the op families loaded
+
 __all__ = [
     "autograd", "Tensor", "Size", "device", "cuda", "dtype", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "inference_mode", "clone", "set_printoptions",

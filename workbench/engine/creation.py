@@ -21,7 +21,7 @@ __all__ = [
 
 def _infer_dtype(data) -> _dt.dtype:
     """PyTorch's inference: bools, then ints (int64), then floats (the default dtype)."""
-    kind = 0
+    kind = -1  # nothing seen yet: an empty list gives the default float dtype
     stack = [data]
     while stack:
         x = stack.pop()
@@ -37,7 +37,8 @@ def _infer_dtype(data) -> _dt.dtype:
             kind = max(kind, 2)
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    return (_dt.bool, _dt.int64, _dt.get_default_dtype())[kind]
+    return (_dt.bool, _dt.int64, _dt.get_default_dtype())[kind] if kind >= 0 else \
+        _dt.get_default_dtype()
 
 
 def _to_array(data, dtype, dev):
@@ -63,7 +64,8 @@ def _to_array(data, dtype, dev):
     try:
         arr = np.array(data, dtype=dtype.np)
     except ValueError as exc:
-        raise ValueError(f"expected sequence of equal-length lists: {exc}") from None
+        raise ValueError(_ragged(data) or f"expected sequence of equal-length lists: {exc}") \
+            from None
     return to_device_array(arr, dev)
 
 
@@ -73,10 +75,21 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, (np.ndarray, _f.Tensor)) and arr is (
             data._data if isinstance(data, _f.Tensor) else data):
         arr = arr.copy()  # torch.tensor always copies
-    t = _f.Tensor._make(arr)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return _finish(arr, requires_grad)
+
+
+def _ragged(data):
+    """PyTorch's message for nested lists of unequal lengths, naming the first mismatch."""
+    level = [data]
+    dim = 0
+    while level and all(isinstance(x, (list, tuple)) for x in level):
+        n = len(level[0])
+        for x in level:
+            if len(x) != n:
+                return f"expected sequence of length {n} at dim {dim} (got {len(x)})"
+        level = [y for x in level for y in x]
+        dim += 1
+    return None
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -117,7 +130,10 @@ def _size(size):
 def _finish(arr, requires_grad):
     t = _f.Tensor._make(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        if arr.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._requires_grad = True
     return t
 
 
@@ -141,6 +157,9 @@ def _filled(value, size, dtype, device, requires_grad):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    if any(isinstance(s, int) and s < 0 for s in (size[0] if size and isinstance(
+            size[0], (tuple, list)) else size)):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _filled(0, size, dtype, device, requires_grad)
 
 

@@ -219,9 +219,7 @@ def _summarized(arr: np.ndarray) -> np.ndarray:
     return np.stack([_summarized(arr[i]) for i in rows])
 
 
-def _vector_str(
-    arr: np.ndarray, indent: int, summarize: bool, fmt: _ElementFormatter
-) -> str:
+def _vector_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _ElementFormatter) -> str:
     # Each element costs its width plus the ", " separating it from the next.
     element_length = fmt.width() + 2
     per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / element_length))
@@ -241,9 +239,7 @@ def _vector_str(
     return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 
 
-def _nested_str(
-    arr: np.ndarray, indent: int, summarize: bool, fmt: _ElementFormatter
-) -> str:
+def _nested_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _ElementFormatter) -> str:
     if arr.ndim == 0:
         return fmt.format(arr.item())
     if arr.ndim == 1:

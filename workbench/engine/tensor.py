@@ -45,6 +45,18 @@ class Size(tuple):
         r = tuple.__getitem__(self, k)
         return Size(r) if isinstance(k, slice) else r
 
+    # arithmetic with tuples stays a Size, as PyTorch's does
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
 
 _NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -54,6 +66,11 @@ _NON_LEAF_GRAD_WARNING = (
     "github.com/pytorch/pytorch/pull/30531 for more information."
 )
 
+# C++ names of the dtypes, as PyTorch's grad-assignment error prints them
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 _new = object.__new__
@@ -61,9 +78,17 @@ _new = object.__new__
 
 class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods,
              LinalgMethods, ConversionMethods):
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_vc",
-                 "_grad_acc", "_hooks", "_post_acc_hooks", "_retains_grad", "_base",
-                 "__weakref__")
+    # The four fields every tensor sets live in slots; the rest default on the class and land
+    # in the instance dict only when set, which keeps creating a tensor (the op hot path) cheap.
+    # The dict also lets users hang attributes on tensors, as PyTorch allows.
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "__dict__", "__weakref__")
+    _grad = None
+    _vc = None  # version counter: a one-item list shared with views; None means version 0
+    _grad_acc = None  # weakref to this leaf's AccumulateGrad node
+    _hooks = None
+    _post_acc_hooks = None
+    _base = None  # the tensor this one is a view of
+    _retains_grad = False
 
     # NumPy defers to our reflected operators (ndarray * Tensor -> Tensor.__rmul__).
     __array_ufunc__ = None
@@ -86,12 +111,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
         t = _new(Tensor)
         t._data = data
         t._requires_grad = requires_grad
-        t._grad = None
         t._grad_fn = grad_fn
         t._output_nr = output_nr
-        t._vc = [0]
-        t._grad_acc = t._hooks = t._post_acc_hooks = t._base = None
-        t._retains_grad = False
         return t
 
     # ----- what it holds -------------------------------------------------------------------
@@ -187,7 +208,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
 
     @property
     def _version(self) -> int:
-        return self._vc[0]
+        vc = self._vc
+        return 0 if vc is None else vc[0]
 
     # ----- autograd ------------------------------------------------------------------------
     @property
@@ -198,18 +220,20 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
     def requires_grad(self, value):
         value = bool(value)
         if self._grad_fn is not None:
-            if value:
-                return
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+            # PyTorch's setter refuses any change on a non-leaf; requires_grad_(True) is a no-op
+            raise RuntimeError("you can only change requires_grad flags of leaf variables." + (
+                "" if value else " If you want to use a computed variable in a subgraph that "
+                "doesn't require differentiation use var_no_grad = var.detach()."))
         if value and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                "gradients")
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True) -> Tensor:
+        if requires_grad and self._grad_fn is not None:
+            return self
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 
@@ -239,9 +263,19 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
                     f"assigned grad expected to be a Tensor or None but got grad of type "
                     f"{type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
             if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value.dtype.name]}' "
+                    f"to a tensor with grad_dtype '{_function._TYPE_NAMES[self.dtype.name]}'. The "
+                    "gradient must match the tensor's grad_dtype (defaults to the tensor's "
+                    "dtype). You can set the tensor's grad_dtype attribute with a specific dtype, "
+                    "or None to allow any dtype. Set grad_dtype with caution. Diverging the "
+                    "dtypes of a tensor and its gradient may break downstream systems that "
+                    "assume they match.")
             if value.device != self.device:
                 raise RuntimeError("assigned grad has data located on a different device")
         self._grad = value
@@ -280,6 +314,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
         return h
 
     def register_post_accumulate_grad_hook(self, hook):
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
                                "tensors")
@@ -294,12 +330,17 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
 
     def detach(self) -> Tensor:
         t = Tensor._make(self._data)
-        t._vc = self._vc  # shares storage, so in-place changes must be seen by both
+        t._vc = _shared_vc(self)  # shares storage, so in-place changes must be seen by both
         return t
 
     def detach_(self) -> Tensor:
-        if self._base is not None and self._base._requires_grad:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self._grad_fn = None
         self._requires_grad = False
         return self
@@ -336,7 +377,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
         if res.dtype != self._data.dtype:
             _check_cast(res.dtype, self._data.dtype)
         self._data[...] = res
-        self._vc[0] += 1
+        _bump_version(self)
         if record:
             self._grad_fn = out._grad_fn
             self._output_nr = out._output_nr
@@ -354,14 +395,28 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with "
+                               f"{'no values' if self._data.size == 0 else 'more than one value'}"
+                               " is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
+    def __contains__(self, element):
+        if not isinstance(element, (Tensor, int, float, bool, complex)):
+            raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        value = element._data if isinstance(element, Tensor) else element
+        return bool((self._data == value).any())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -370,7 +425,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
         return int(self.item())
 
     def __complex__(self):
-        return complex(self.item())
+        return complex(self._scalar())
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -437,20 +492,31 @@ def _repr(t, is_parameter=False):
         is_default_dtype=dt is _dt.get_default_dtype() or dt is _dt.int64 or dt is _dt.bool,
         device=str(dev) if dev.type == "cuda" else None,
         requires_grad=t._requires_grad,
-        grad_fn_name=t._grad_fn.name() if t._grad_fn is not None else None,
+        grad_fn_name=type(t._grad_fn).__name__ if t._grad_fn is not None else None,
         is_parameter=is_parameter,
     )
+
+
+def _shared_vc(t):
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    return vc
+
+
+def _bump_version(t):
+    vc = t._vc
+    if vc is None:
+        t._vc = [1]
+    else:
+        vc[0] += 1
 
 
 def _init(t, data, requires_grad=False):
     t._data = data
     t._requires_grad = requires_grad
-    t._grad = None
     t._grad_fn = None
     t._output_nr = 0
-    t._vc = [0]
-    t._grad_acc = t._hooks = t._post_acc_hooks = t._base = None
-    t._retains_grad = False
 
 
 _CAST_NAMES = {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool"}

@@ -20,6 +20,17 @@ __all__ = ["run_backward", "backward", "grad"]
 observers = []  # profiler hooks for backward-node execution; empty means zero cost
 
 
+_ACC_KEY = 1 << 62  # heap key of AccumulateGrad nodes: after every op node
+
+
+def _make(data):
+    return _fn.Tensor._make(data)
+
+
+_wrap_out = _fn._wrap_out
+_ndarray = __import__("numpy").ndarray
+
+
 def _make_grads(outputs, grad_outputs, is_grads_batched=False):
     T = _fn.Tensor
     grads = []
@@ -27,7 +38,7 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
         if g is None:
             if out.requires_grad and out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not out.dtype.is_floating_point:
+            if out.requires_grad and not out.dtype.is_floating_point:
                 raise RuntimeError(
                     "grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype!r}")
@@ -116,68 +127,96 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             root_nodes.append(n)
     needed = _needed(root_nodes, targets) if targets is not None else None
 
-    # dependency counts over the part of the graph that will run
-    deps = {}
-    seen = set(root_nodes)
-    stack = list(root_nodes)
-    while stack:
-        node = stack.pop()
-        if needed is not None and node not in needed:
-            continue
-        for nxt, _ in node.next_functions:
-            if nxt is None or (needed is not None and nxt not in needed):
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-
+    # Nodes run newest first. Every node that sends a gradient to N was created after N, so by
+    # the time N is popped all of its gradients have arrived: no dependency counting needed.
+    # Leaves' AccumulateGrad nodes sort last, once everything that feeds them has run.
+    # Without create_graph nothing of this pass is differentiated again, so gradients travel
+    # as raw arrays and ops marked `array_backward` run their (operator-only) backward formula
+    # on arrays directly: no Tensor wrapper per intermediate gradient. Anything that hands a
+    # gradient to user code (hooks, retain_grad, captured results, .grad) gets a Tensor.
+    arrays = not create_graph
     buffers = {}
+    owned = set()  # ids of buffer sums this pass created, safe to add into in place
+    owned_refs = []  # keeps those alive so their ids stay unique
     for (n, nr), g in zip(roots, grads):
-        _add_to_buffer(buffers, n, nr, g, create_graph)
+        _add_to_buffer(buffers, n, nr, g._data if arrays else g, create_graph)
 
+    heappush, heappop = heapq.heappush, heapq.heappop
     ready = []
     for n in root_nodes:
-        if deps.get(n, 0) == 0:
-            heapq.heappush(ready, (-n._seq, id(n), n))
+        if needed is None or n in needed:
+            heappush(ready, (_ACC_KEY if n.__class__ is AccumulateGrad else -n._seq, id(n), n))
 
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
+    node = None
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
-            if needed is not None and node not in needed:
-                continue
-            buf = buffers.pop(node, None) or [None]
-            grads_in = _run_tensor_hooks(node, buf)
+            node = heappop(ready)[2]
+            buf = buffers.pop(node)
+            if node._tensor_hooks or node._retains or node._pre_hooks or (
+                    node.__class__ is AccumulateGrad and node.variable._hooks):
+                if arrays:
+                    buf = _unwrap(_run_tensor_hooks(node, _wrap(buf)))
+                else:
+                    buf = _run_tensor_hooks(node, buf)
             if capture is not None:
-                for nr, g in enumerate(grads_in):
+                for nr, g in enumerate(buf):
                     for k in capture.get((node, nr), ()):
-                        results[k] = g
+                        results[k] = _make(g) if arrays and g is not None else g
             if node.__class__ is AccumulateGrad:
                 if accumulate and (capture is None or (node, 0) in capture):
-                    _accumulate(node.variable, grads_in[0], create_graph)
+                    _accumulate(node.variable, _make(buf[0]) if arrays else buf[0],
+                                create_graph)
+                if node._post_hooks:
+                    tb = _wrap(buf) if arrays else buf
+                    for h in list(node._post_hooks.values()):
+                        h((), tuple(tb))
                 continue
             if capture is not None and not accumulate and node in targets and \
                     not any(nxt in needed for nxt, _ in node.next_functions if nxt is not None):
                 continue  # a non-leaf input: its gradient is captured, nothing below is needed
-            grads_out = _call_node(node, grads_in, retain_graph)
+            if arrays:
+                grads_out = _call_node_arrays(node, buf, retain_graph)
+            else:
+                grads_out = _call_node(node, buf, retain_graph)
             for (nxt, nr), g in zip(node.next_functions, grads_out):
-                if nxt is None or (needed is not None and nxt not in needed):
+                if g is None or nxt is None or (needed is not None and nxt not in needed):
                     continue
-                if g is not None:
-                    _add_to_buffer(buffers, nxt, nr, g, create_graph)
-                d = deps[nxt] - 1
-                deps[nxt] = d
-                if d == 0:
-                    heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+                cur = buffers.get(nxt)
+                if cur is None:
+                    if nxt.__class__ is AccumulateGrad:
+                        buffers[nxt] = [g]
+                        heappush(ready, (_ACC_KEY, id(nxt), nxt))
+                        continue
+                    if len(nxt._out_meta) == 1:
+                        buffers[nxt] = [g]
+                    else:
+                        cur = buffers[nxt] = [None] * len(nxt._out_meta)
+                        cur[nr] = g
+                    heappush(ready, (-nxt._seq, id(nxt), nxt))
+                elif cur[nr] is None:
+                    cur[nr] = g
+                elif not arrays:
+                    cur[nr] = cur[nr] + g
+                else:
+                    prev = cur[nr]
+                    if id(prev) in owned:
+                        prev += g  # our own sum from an earlier arrival
+                    else:
+                        # out of place the first time: `prev` may be an array that a backward
+                        # formula passed on to several inputs
+                        total = _wrap_out(prev + g)
+                        owned.add(id(total))
+                        owned_refs.append(total)
+                        cur[nr] = total
+    except Exception:
+        if _fn._anomaly[0]:
+            _warn_forward_trace(node)
+        raise
     finally:
         _grad_state.enabled = prev_mode
 
-    if inputs is not None and accumulate:
-        for t, r in zip(inputs, results):
-            if t._grad_fn is not None and r is not None:  # a non-leaf named in inputs=
-                _accumulate(t, r, create_graph)
     if inputs is not None and not accumulate:
         for k, r in enumerate(results):
             if r is None and not allow_unused:
@@ -198,8 +237,89 @@ def _add_to_buffer(buffers, node, nr, g, create_graph):
     elif create_graph:
         buf[nr] = cur + g
     else:
-        # out of place: `cur` may be a tensor a backward formula passed through unchanged
-        buf[nr] = _fn.Tensor._make(_fn._wrap_out(cur._data + g._data))
+        buf[nr] = _wrap_out(cur + g)  # arrays; out of place, `cur` may be the user's
+
+
+def _wrap(buf):
+    return [None if g is None else _make(g) for g in buf]
+
+
+def _unwrap(buf):
+    return [None if g is None else g._data for g in buf]
+
+
+def _call_node_arrays(node, grads_in, retain_graph):
+    """A node's backward in a first-order pass: array gradients in, array gradients out."""
+    fn = node._fn
+    if not fn.array_backward or node._post_hooks or _fn._anomaly[0]:
+        return _unwrap(_call_node(node, _wrap(grads_in), retain_graph))
+    if len(grads_in) > 1 or grads_in[0] is None:
+        xp = next((_xp_of(g) for g in grads_in if g is not None), None) or _numpy()
+        for i, g in enumerate(grads_in):
+            if g is None:
+                shape, dt = node._out_meta[i]
+                grads_in[i] = xp.zeros(shape, dt)
+    node._as_arrays = True  # saved_tensors hands back arrays for this call
+    try:
+        if observers:
+            for obs in observers:
+                obs.node_start(node)
+            try:
+                out = fn.backward(node, *grads_in)
+            finally:
+                for obs in observers:
+                    obs.node_end(node)
+        else:
+            out = fn.backward(node, *grads_in)
+    finally:
+        node._as_arrays = False
+    if out.__class__ is not tuple:
+        out = (out,)
+    if len(out) != len(node.next_functions):
+        _wrong_count(node, len(node.next_functions), len(out))
+    in_meta = node._in_meta
+    fixed = []
+    for i, g in enumerate(out):
+        if g is None:
+            fixed.append(None)
+            continue
+        if g.__class__ is not _ndarray:
+            g = _as_array(g)
+        if in_meta is not None:
+            meta = in_meta[i]
+            if meta is not None and node.next_functions[i][0] is not None:
+                shape, dt = meta
+                if g.shape != shape:
+                    g = _sum_to_array(g, shape, node.name())
+                if g.dtype != dt:
+                    g = g.astype(dt)
+        fixed.append(g)
+    if not retain_graph and node._saved:
+        node._saved = None
+        node._freed = True
+    return fixed
+
+
+def _as_array(g):
+    """Numbers and NumPy scalars that an operator formula produced, as arrays."""
+    if hasattr(g, "__cuda_array_interface__") or g.__class__ is _ndarray:
+        return g
+    return _numpy().asarray(g)
+
+
+def _xp_of(a):
+    return _numpy() if a.__class__ is _ndarray else _make(a)._xp
+
+
+def _sum_to_array(g, shape, name):
+    from ..ops.reduction import SumTo
+
+    try:
+        return _wrap_out(SumTo.forward(_fn._NULL, g, shape=shape))
+    except ValueError:
+        raise RuntimeError(
+            f"Function {name} returned an invalid gradient at index 0 - got "
+            f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
 
 
 def _num_outputs(node):
@@ -207,7 +327,37 @@ def _num_outputs(node):
     return len(meta) if meta else 1
 
 
+def _hook_value(h, old, new):
+    """PyTorch's checks on a gradient a hook returned in place of `old`."""
+    name = getattr(h, "__name__", "<unknown>")
+    if new._data.dtype != old._data.dtype or new.device != old.device:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"{_fn.legacy_type_name(old)} got {_fn.legacy_type_name(new)})")
+    if new._data.shape != old._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return new
+
+
+def _hook_values(h, old, new):
+    """The same for a node hook, which returns one value per gradient."""
+    if not isinstance(new, (tuple, list)):
+        raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+    if len(new) != len(old):
+        raise RuntimeError(f"hook '{getattr(h, '__name__', '<unknown>')}' has returned an "
+                           f"incorrect number of values (got {len(new)}, but expected "
+                           f"{len(old)})")
+    return tuple(n if n is None or o is None else _hook_value(h, o, n)
+                 for o, n in zip(old, new))
+
+
 def _run_tensor_hooks(node, buf):
+    if node.__class__ is AccumulateGrad and node.variable._hooks and buf[0] is not None:
+        g = buf[0]
+        for h in list(node.variable._hooks.values()):  # a leaf's hooks live on the tensor
+            r = h(g)
+            if r is not None:
+                g = _hook_value(h, g, r)
+        buf[0] = g
     th = node._tensor_hooks
     if th:
         for nr, hooks in th.items():
@@ -217,7 +367,7 @@ def _run_tensor_hooks(node, buf):
             for h in list(hooks.values()):
                 r = h(g)
                 if r is not None:
-                    g = r
+                    g = _hook_value(h, g, r)
             buf[nr] = g
     if node._retains:
         for nr, ref in node._retains.items():
@@ -233,51 +383,59 @@ def _run_tensor_hooks(node, buf):
         for h in list(node._pre_hooks.values()):
             r = h(grads)
             if r is not None:
-                grads = tuple(r)
+                grads = _hook_values(h, grads, r)
         buf = list(grads)
     return buf
 
 
 def _call_node(node, grads_in, retain_graph):
-    T = _fn.Tensor
-    if node.materialize_grads and any(g is None for g in grads_in):
+    if (len(grads_in) > 1 or grads_in[0] is None) and node.materialize_grads:
         # outputs nobody used (one piece of a split, say) get zeros, as PyTorch materialises
         xp = next((g._xp for g in grads_in if g is not None), None) or _numpy()
         for i, g in enumerate(grads_in):
             if g is None:
                 shape, dt = node._out_meta[i]
-                grads_in[i] = T._make(xp.zeros(shape, dt))
+                grads_in[i] = _make(xp.zeros(shape, dt))
     if observers:
         for obs in observers:
             obs.node_start(node)
-    try:
-        out = node.apply(*grads_in)
-    finally:
-        if observers:
+        try:
+            out = node._fn.backward(node, *grads_in)
+        finally:
             for obs in observers:
                 obs.node_end(node)
-    if not isinstance(out, tuple):
+    else:
+        out = node._fn.backward(node, *grads_in)
+    if out.__class__ is not tuple:
         out = (out,)
-    n_in = len(node._in_meta) if node._input_map is None else len(node.needs_input_grad)
-    if len(out) != n_in:
-        raise RuntimeError(
-            f"function {node.name()} returned an incorrect number of gradients "
-            f"(expected {n_in}, got {len(out)})")
+    in_meta = node._in_meta
     if node._input_map is not None:  # user Function: keep the grads of tensor inputs only
+        n = len(node.needs_input_grad)
+        if len(out) > n and all(g is None for g in out[n:]):
+            out = out[:n]  # PyTorch lets a backward return extra trailing Nones
+        if len(out) != n:
+            _wrong_count(node, n, len(out))
         out = tuple(out[i] for i in node._input_map)
-    fixed = []
-    for g, meta, (nxt, _) in zip(out, node._in_meta, node.next_functions):
-        if g is None or nxt is None:
-            fixed.append(None)
-            continue
-        if not isinstance(g, T):
-            raise TypeError(f"function {node.name()} returned a gradient that is not a Tensor")
-        shape, dt = meta
-        if g._data.shape != shape:
-            g = _sum_to(g, shape, node.name())
-        if g._data.dtype != dt:
-            g = g.to(_dtype_of(dt))
-        fixed.append(g)
+    elif len(out) != len(node.next_functions):
+        _wrong_count(node, len(node.next_functions), len(out))
+    if in_meta is None:
+        fixed = out  # every input matched the output's shape and dtype: nothing to undo
+    else:
+        fixed = []
+        T = _fn.Tensor
+        for g, meta, (nxt, _) in zip(out, in_meta, node.next_functions):
+            if g is None or nxt is None:
+                fixed.append(None)
+                continue
+            if not isinstance(g, T):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+            if meta is not None:
+                shape, dt = meta
+                if g._data.shape != shape:
+                    g = _sum_to(g, shape, node.name())
+                if g._data.dtype != dt:
+                    g = g.to(_dtype_of(dt))
+            fixed.append(g)
     if _fn._anomaly[0]:
         _check_anomaly(node, fixed)
     if node._post_hooks:
@@ -285,11 +443,17 @@ def _call_node(node, grads_in, retain_graph):
         for h in list(node._post_hooks.values()):
             r = h(gi, tuple(grads_in))
             if r is not None:
-                gi = tuple(r)
+                gi = _hook_values(h, gi, r)
         fixed = list(gi)
-    if not retain_graph:
-        node._release()
+    if not retain_graph and node._saved:
+        node._saved = None
+        node._freed = True
     return fixed
+
+
+def _wrong_count(node, expected, got):
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                       f"(expected {expected}, got {got})")
 
 
 def _dtype_of(np_dtype):
@@ -316,39 +480,67 @@ def _sum_to(g, shape, name):
 
 
 def _check_anomaly(node, grads):
+    if not _fn._anomaly[1]:
+        return  # detect_anomaly(check_nan=False)
     for i, g in enumerate(grads):
-        if g is not None and not bool(g._xp.isfinite(g._data).all()):
-            if g._xp.isnan(g._data).any():
-                msg = f"Function '{node.name()}' returned nan values in its {i}th output."
-                if node._trace:
-                    warnings.warn(
-                        "Error detected in " + node.name() + ". Traceback of forward call that "
-                        "caused the error:\n" + "".join(node._trace), stacklevel=3)
-                raise RuntimeError(msg)
+        if g is not None and bool(g._xp.isnan(g._data).any()):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
+def _warn_forward_trace(node):
+    """Anomaly mode: any error in a node's backward shows where its forward op was called."""
+    if node is None:
+        return
+    if node._trace:
+        msg = "Traceback of forward call that caused the error:\n" + "".join(node._trace)
+    else:  # created before anomaly mode was turned on
+        msg = ("No forward pass information available. Enable detect anomaly during forward "
+               "pass for more information.")
+    warnings.warn(f"Error detected in {node.name()}. {msg}", UserWarning, stacklevel=3)
+
+
+class _Copy(_fn.Op):
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+# PyTorch's names for the grad_fn of the copy that becomes .grad under create_graph
+_Copy._backward_cls.__name__ = "CopyBackwards"
+_Copy._backward_cls.name = lambda self: "torch::autograd::CopyBackwards"
 
 
 def _accumulate(var, g, create_graph):
-    if var._hooks:
-        for h in list(var._hooks.values()):
-            r = h(g)
-            if r is not None:
-                g = r
     if g._data.shape != var._data.shape:
         g = _sum_to(g, var._data.shape, "AccumulateGrad")
     cur = var._grad
     if cur is None:
-        if create_graph:
-            var._grad = g
-        else:
-            # a private copy: the same tensor may have reached another leaf or be the user's
-            var._grad = _fn.Tensor._make(g._data.copy())
-    elif create_graph or cur._requires_grad:
+        # a private copy: the same tensor may have reached another leaf or be the user's
+        var._grad = _Copy.apply(g) if create_graph else _fn.Tensor._make(g._data.copy())
+    elif create_graph:
         var._grad = cur + g
     else:
+        # in place, as PyTorch does even when .grad has a history from create_graph
         cur._data += g._data
+        if cur._vc is None:
+            cur._vc = [1]
+        else:
+            cur._vc[0] += 1
     if var._post_acc_hooks:
         for h in list(var._post_acc_hooks.values()):
             h(var)
+
+
+_CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter "
+    "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+    "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+    ".grad fields of your parameters to None after use to break the cycle and avoid the leak.")
+_warned_cycle = [False]
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -363,7 +555,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         inputs = (inputs,) if isinstance(inputs, T) else tuple(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for t in inputs:
+            if t._grad_fn is not None:
+                t.retain_grad()  # as PyTorch's engine does: later backwards keep filling it
+            elif not t._requires_grad:
+                t.retain_grad()  # raises PyTorch's error for it
+    if create_graph and not _warned_cycle[0]:
+        _warned_cycle[0] = True  # once per process, as PyTorch's TORCH_WARN_ONCE
+        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
     run_backward(tensors, tuple(grad_tensors), retain_graph, create_graph, inputs,
                  allow_unused=True, accumulate=True)
 

@@ -11,24 +11,33 @@ written with Tensor ops, so it is itself differentiable (create_graph, hessians,
 from __future__ import annotations
 
 import itertools
+import os
 import traceback
 import weakref
 
 import numpy as np
 
+from .grad_mode import enabled_var as _enabled_var
+from .grad_mode import module_path_var as _module_path_var
 from .grad_mode import state as _grad_state
 
 __all__ = ["Function", "Op", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx"]
 
 Tensor = None  # the Tensor class; bound by workbench.engine.tensor (the two modules need each other)
 _sequence = itertools.count()
-_anomaly = [False]  # detect_anomaly flag; read at node creation to keep forward stack traces
+# [detect_anomaly on, check_nan]; [0] is read at node creation to keep forward stack traces
+_anomaly = [False, True]
 observers = []  # profiler hooks: callables notified of dispatches; empty means zero cost
 
 
 def _bind_tensor_class(cls):
-    global Tensor
+    global Tensor, _new_tensor
     Tensor = cls
+    _new_tensor = cls._make
+
+
+_new_tensor = None  # Tensor._make, bound with the class
+_ndarray = np.ndarray
 
 
 class RemovableHandle:
@@ -52,8 +61,10 @@ class RemovableHandle:
 class Node:
     """A node of the autograd graph; what a tensor's `grad_fn` points at."""
 
-    __slots__ = ("next_functions", "_seq", "_module", "_pre_hooks", "_post_hooks",
-                 "_tensor_hooks", "_retains", "_meta", "_trace", "__weakref__", "__dict__")
+    # Fields set for every node live in slots; hooks and the like default on the class and are
+    # stored per instance only when set, so recording a node stays cheap.
+    __slots__ = ("next_functions", "_seq", "_module", "__weakref__", "__dict__")
+    _pre_hooks = _post_hooks = _tensor_hooks = _retains = _meta = _trace = None
 
     def name(self) -> str:
         return type(self).__name__
@@ -96,13 +107,28 @@ class Node:
         return self._meta
 
 
+_ENGINE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_DISPATCH = tuple(os.path.join(_ENGINE_DIR, p) for p in ("autograd", "ops", "tensor.py"))
+
+
+def _forward_trace():
+    """The stack that created a node, down to the user's line that ran the op.
+
+    PyTorch's ops are C++, invisible to Python's stack; ours are Python, so the dispatch frames
+    at the top of the stack are dropped to show what PyTorch's anomaly mode shows.
+    """
+    frames = traceback.extract_stack()
+    while frames and frames[-1].filename.startswith(_DISPATCH):
+        frames.pop()
+    return traceback.format_list(frames)
+
+
 def _init_node(node, next_functions):
     node.next_functions = next_functions
     node._seq = next(_sequence)
-    node._module = _grad_state.module_path
-    node._pre_hooks = node._post_hooks = node._tensor_hooks = node._retains = None
-    node._meta = None
-    node._trace = traceback.format_stack()[:-3] if _anomaly[0] else None
+    node._module = _module_path_var.get()
+    if _anomaly[0]:
+        node._trace = _forward_trace()
 
 
 class AccumulateGrad(Node):
@@ -115,23 +141,26 @@ class AccumulateGrad(Node):
         self._seq = 1 << 62  # runs as soon as it is ready, as in PyTorch
         self.variable = variable
 
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"  # PyTorch's C++ node name, namespace and all
 
-class _Saved:
-    """A tensor saved for backward, with the version it had when saved."""
 
-    __slots__ = ("tensor", "version", "is_output", "output_nr", "data", "vc")
+# Saved tensors are kept as small tuples, made on the hot path:
+#   (tensor, version)                 an input (or a constant): the tensor itself
+#   (data, vc, version, output_nr)    an output: its data only, since the output tensor points
+#                                     back at this node and keeping it would make a cycle
+# Anything else in `_saved` (a Python scalar, None) is handed back as it is.
 
-    def __init__(self, t, is_output, output_nr):
-        self.vc = t._vc
-        self.version = t._vc[0]
-        self.is_output = is_output
-        self.output_nr = output_nr
-        if is_output:  # keep data, not the tensor: the tensor points back at this node (a cycle)
-            self.tensor = None
-            self.data = t._data
-        else:
-            self.tensor = t
-            self.data = None
+def _version_of(t):
+    vc = t._vc
+    return 0 if vc is None else vc[0]
+
+
+def _shared_vc(t):
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    return vc
 
 
 _FREED_MSG = (
@@ -155,8 +184,11 @@ def legacy_type_name(t) -> str:
 class BackwardNode(Node):
     """The grad_fn of a Function's outputs; it is also the `ctx` that forward and backward see."""
 
-    __slots__ = ("_fn", "needs_input_grad", "_in_meta", "_saved", "_to_save", "_freed",
-                 "_out_meta", "_input_map", "_non_diff", "materialize_grads", "_dirty")
+    __slots__ = ("needs_input_grad", "_in_meta", "_saved", "_to_save", "_out_meta")
+    _non_diff = _dirty = _input_map = None
+    _freed = False
+    _as_arrays = False  # set by the engine while an array-mode backward unpacks saved values
+    materialize_grads = True
 
     def save_for_backward(self, *tensors):
         self._to_save = tensors
@@ -178,32 +210,36 @@ class BackwardNode(Node):
         if not saved:
             return ()
         out = []
+        arrays = self._as_arrays
         for s in saved:
-            if s.__class__ is not _Saved:  # a non-tensor (scalar, None) kept as it is
+            if s.__class__ is not tuple:  # a non-tensor (scalar, None) kept as it is
                 out.append(s)
-                continue
-            if s.vc[0] != s.version:
-                self._raise_version_error(s)
-            if s.is_output:
-                t = Tensor._make(s.data, True, self, s.output_nr)
-                t._vc = s.vc
-                out.append(t)
+            elif len(s) == 2:
+                t, ver = s
+                vc = t._vc
+                if vc is not None and vc[0] != ver:
+                    self._raise_version_error(t, ver, vc[0], t._grad_fn, t._output_nr)
+                out.append(t._data if arrays else t)
             else:
-                out.append(s.tensor)
+                data, vc, ver, nr = s
+                if vc[0] != ver:
+                    self._raise_version_error(Tensor._make(data), ver, vc[0], self, nr)
+                if arrays:
+                    out.append(data)
+                    continue
+                t = Tensor._make(data, True, self, nr)
+                t._vc = vc
+                out.append(t)
         return tuple(out)
 
-    def _raise_version_error(self, s):
-        t = s.tensor if s.tensor is not None else Tensor._make(s.data)
-        shape = list(t.shape)
-        fn = t._grad_fn if s.tensor is not None else self
+    def _raise_version_error(self, t, expected, actual, fn, output_nr):
         where = ""
         if fn is not None:
-            where = f", which is output {t._output_nr if s.tensor is not None else s.output_nr}"
-            where += f" of {fn.name().removesuffix('Backward0')},"
+            where = f", which is output {output_nr} of {fn.name().removesuffix('Backward0')},"
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{legacy_type_name(t)} {shape}]{where} is at version "
-            f"{s.vc[0]}; expected version {s.version} instead. Hint: enable anomaly detection "
+            f"inplace operation: [{legacy_type_name(t)} {list(t.shape)}]{where} is at version "
+            f"{actual}; expected version {expected} instead. Hint: enable anomaly detection "
             "to find the operation that failed to compute its gradient, with "
             "torch.autograd.set_detect_anomaly(True, check_nan=False)."
         )
@@ -256,6 +292,7 @@ class Function:
     """Base of every differentiable op. Subclass, define forward/backward, call `apply`."""
 
     _array_forward = False  # Op sets this: forward then sees arrays, not Tensors
+    array_backward = False  # user Functions' backward always gets Tensors (see Op)
     _backward_cls = None
 
     def __init_subclass__(cls, **kwargs):
@@ -277,8 +314,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if cls._array_forward:
-            return _apply_op(cls, args, kwargs)
         return _apply_user(cls, args, kwargs)
 
 
@@ -291,6 +326,10 @@ class Op(Function):
 
     _array_forward = True
     differentiable = True  # False for ops whose outputs never require grad (argmax, comparisons)
+    # True when backward uses nothing but Python operators (+ - * / ** @, unary -, comparisons)
+    # on the grads and saved values, so the engine may run it on raw arrays in a first-order
+    # pass; tests/engine/test_array_backward.py checks both modes agree for every such op.
+    array_backward = False
     view = False  # True when the output shares the first input's memory (reshape, slicing)
 
 
@@ -329,128 +368,208 @@ def _wrap_out(out):
     return out
 
 
-def _apply_op(cls, args, kwargs):
-    arrays = []
-    requires = False
-    for a in args:
-        if isinstance(a, Tensor):
-            arrays.append(a._data)
-            if a._requires_grad:
-                requires = True
-        else:
-            arrays.append(a)
-    record = requires and _grad_state.enabled and cls.differentiable
+def _apply_op(cls, *args, **kwargs):
+    """Op.apply: the dispatch hot path. Records a node only when grad is on and needed."""
     if observers:
-        for obs in observers:
-            obs.op_start(cls, args)
+        return _apply_observed(cls, args, kwargs)
+    if cls.differentiable and _enabled_var.get():
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                return _record(cls, args, kwargs)
+    # one- and two-operand ops are nearly all of them: spelled out, they skip a list build
+    n = len(args)
     try:
-        if not record:
-            try:
-                out = cls.forward(_NULL, *arrays, **kwargs)
-            except (TypeError, ValueError) as exc:
-                err = _device_error(args)
-                if err is not None:
-                    raise err from None
-                raise exc
-            if out.__class__ is tuple:
-                return tuple(Tensor._make(_wrap_out(o)) for o in out)
-            r = Tensor._make(_wrap_out(out))
-            if cls.view:
-                _mark_view(r, args[0])
-            return r
+        if n == 2:
+            a, b = args
+            a = a._data if isinstance(a, Tensor) else a
+            b = b._data if isinstance(b, Tensor) else b
+            out = cls.forward(_NULL, a, b, **kwargs) if kwargs else cls.forward(_NULL, a, b)
+        elif n == 1:
+            out = (cls.forward(_NULL, args[0]._data, **kwargs) if kwargs else
+                   cls.forward(_NULL, args[0]._data))
+        else:
+            out = cls.forward(_NULL, *[a._data if isinstance(a, Tensor) else a for a in args],
+                              **kwargs)
+    except (TypeError, ValueError) as exc:
+        err = _device_error(args)
+        if err is not None:
+            raise err from None
+        raise exc
+    if out.__class__ is not _ndarray:
+        if out.__class__ is tuple:
+            return tuple(_new_tensor(_wrap_out(o)) for o in out)
+        out = _wrap_out(out)
+    r = _new_tensor(out)
+    if cls.view:
+        _mark_view(r, args[0])
+    return r
 
-        node = cls._backward_cls.__new__(cls._backward_cls)
-        nf = []
-        needs = []
-        in_meta = []
+
+# Op.apply is the dispatcher itself: one Python call per op instead of two.
+Op.apply = classmethod(_apply_op)
+
+_NO_EDGE = (None, 0)
+_PENDING = object()  # marks _in_meta as "computed once the output is known"
+
+
+def _apply_observed(cls, args, kwargs):
+    """The same dispatch with the profiler's observers told when it starts and ends."""
+    obs = list(observers)
+    for o in obs:
+        o.op_start(cls, args)
+    try:
+        saved, observers[:] = observers[:], []
+        try:
+            return _apply_op(cls, *args, **kwargs)
+        finally:
+            observers[:] = saved
+    finally:
+        for o in obs:
+            o.op_end(cls, args)
+
+
+def _edge(a):
+    """The next_functions entry for operand `a`: where its gradient goes."""
+    fn = a._grad_fn
+    if fn is not None:
+        return (fn, a._output_nr)
+    if a._requires_grad:
+        return (_accumulator(a), 0)
+    return _NO_EDGE
+
+
+def _record(cls, args, kwargs):
+    node = cls._backward_cls.__new__(cls._backward_cls)
+    if len(args) == 2:
+        a, b = args
+        # _edge inlined for both operands: this is the hottest path of graph recording
+        if isinstance(a, Tensor):
+            fn = a._grad_fn
+            ea = (fn, a._output_nr) if fn is not None else (
+                (_accumulator(a), 0) if a._requires_grad else _NO_EDGE)
+            da = a._data
+        else:
+            ea, da = _NO_EDGE, a
+        if isinstance(b, Tensor):
+            fn = b._grad_fn
+            eb = (fn, b._output_nr) if fn is not None else (
+                (_accumulator(b), 0) if b._requires_grad else _NO_EDGE)
+            db = b._data
+        else:
+            eb, db = _NO_EDGE, b
+        node.next_functions = (ea, eb)
+        node.needs_input_grad = (ea is not _NO_EDGE, eb is not _NO_EDGE)
+        node._in_meta = _PENDING
+        arrays = (da, db)
+    else:
+        edges = []
+        arrays = []
         for a in args:
             if isinstance(a, Tensor):
-                fn = a._grad_fn
-                if fn is not None:
-                    nf.append((fn, a._output_nr))
-                    needs.append(True)
-                elif a._requires_grad:
-                    nf.append((_accumulator(a), 0))
-                    needs.append(True)
-                else:
-                    nf.append((None, 0))
-                    needs.append(False)
-                in_meta.append((a._data.shape, a._data.dtype))
+                edges.append(_edge(a))
+                arrays.append(a._data)
             else:
-                nf.append((None, 0))
-                needs.append(False)
-                in_meta.append(None)
-        _init_node(node, tuple(nf))
-        node.needs_input_grad = tuple(needs)
-        node._in_meta = in_meta
-        node._to_save = node._saved = node._non_diff = node._dirty = None
-        node._freed = False
-        node._input_map = None
-        node.materialize_grads = True
-        try:
-            out = cls.forward(node, *arrays, **kwargs)
-        except (TypeError, ValueError) as exc:
-            err = _device_error(args)
-            if err is not None:
-                raise err from None
-            raise exc
-        if out.__class__ is tuple:
-            outs = [_wrap_out(o) for o in out]
+                edges.append(_NO_EDGE)
+                arrays.append(a)
+        node.next_functions = tuple(edges)
+        node.needs_input_grad = tuple(e is not _NO_EDGE for e in edges)
+        node._in_meta = _PENDING
+    node._seq = next(_sequence)
+    node._module = _module_path_var.get()
+    if _anomaly[0]:
+        node._trace = _forward_trace()
+    node._to_save = node._saved = None
+    try:
+        out = cls.forward(node, *arrays, **kwargs)
+    except (TypeError, ValueError) as exc:
+        err = _device_error(args)
+        if err is not None:
+            raise err from None
+        raise exc
+    if out.__class__ is not tuple:
+        o = out if out.__class__ is np.ndarray else _wrap_out(out)
+        dt = o.dtype
+        if dt.kind == "f" and node._non_diff is None:
+            r = Tensor._make(o, True, node, 0)
         else:
-            outs = [_wrap_out(out)]
-        non_diff = node._non_diff
-        results = []
-        meta = []
-        for i, o in enumerate(outs):
-            diff = o.dtype.kind == "f" and not (
-                non_diff and any(o is nd for nd in non_diff))
-            results.append(Tensor._make(o, diff, node if diff else None, i))
-            meta.append((o.shape, o.dtype))
-        node._out_meta = meta
+            r = Tensor._make(o)
+        shape = o.shape
+        node._out_meta = ((shape, dt),)
+        # Inputs shaped and typed like the output need no unbroadcasting or cast in backward;
+        # None tells the engine to skip those checks entirely.
+        if len(arrays) == 2:
+            ma = None if ea is _NO_EDGE or (da.shape == shape and da.dtype is dt) else (
+                da.shape, da.dtype)
+            mb = None if eb is _NO_EDGE or (db.shape == shape and db.dtype is dt) else (
+                db.shape, db.dtype)
+            node._in_meta = None if ma is None and mb is None else (ma, mb)
+        else:
+            metas = [None if e is _NO_EDGE or (d.shape == shape and d.dtype is dt) else
+                     (d.shape, d.dtype) for e, d in zip(node.next_functions, arrays)]
+            node._in_meta = None if not any(metas) else metas
         if cls.view:
-            _mark_view(results[0], args[0])
+            _mark_view(r, args[0])
         if node._to_save is not None:
-            raw = out if out.__class__ is tuple else (out,)
-            node._saved = _pack_saved(node._to_save, args, arrays, raw, outs, results)
+            node._saved = _pack_saved(node._to_save, args, arrays, (out,), (o,), (r,))
             node._to_save = None
-        return tuple(results) if out.__class__ is tuple else results[0]
-    finally:
-        if observers:
-            for obs in observers:
-                obs.op_end(cls, args)
+        return r
+    if node._in_meta is _PENDING:
+        node._in_meta = [None if e is _NO_EDGE else (d.shape, d.dtype)
+                         for e, d in zip(node.next_functions, arrays)]
+    outs = [_wrap_out(o) for o in out]
+    non_diff = node._non_diff
+    results = []
+    meta = []
+    for i, o in enumerate(outs):
+        diff = o.dtype.kind == "f" and not (non_diff and any(o is nd for nd in non_diff))
+        results.append(Tensor._make(o, diff, node if diff else None, i))
+        meta.append((o.shape, o.dtype))
+    node._out_meta = meta
+    if node._to_save is not None:
+        node._saved = _pack_saved(node._to_save, args, arrays, out, outs, results)
+        node._to_save = None
+    return tuple(results)
 
 
 def _mark_view(r, src):
     """A view shares its base's version counter: writing through either is seen by both."""
-    r._vc = src._vc
-    r._base = src._base if src._base is not None else src
+    r._vc = _shared_vc(src)
+    base = src._base
+    r._base = base if base is not None else src
+
+
+_PLAIN = (int, float, bool)
 
 
 def _pack_saved(to_save, args, arrays, raw, outs, results):
     """Map what forward saved (arrays) back to the Tensors they came from."""
     saved = []
+    n = len(arrays)
     for s in to_save:
-        if s is None or not hasattr(s, "shape"):
+        if s is None or s.__class__ in _PLAIN:
             saved.append(s)  # a scalar operand or None: kept as it is
             continue
-        for a, arr in zip(args, arrays):
-            if s is arr and isinstance(a, Tensor):
-                saved.append(_Saved(a, False, 0))
+        # identity tests, unrolled for the usual one or two operands
+        k = 0 if s is arrays[0] else 1 if n > 1 and s is arrays[1] else -1
+        if k < 0 and n > 2:
+            k = next((i for i in range(2, n) if s is arrays[i]), -1)
+        if k < 0:
+            k = next((i for i in range(n) if s is args[i]), -1)
+        if k >= 0 and isinstance(args[k], Tensor):
+            a = args[k]
+            vc = a._vc
+            saved.append((a, 0 if vc is None else vc[0]))
+            continue
+        for i, r in enumerate(results):
+            if s is outs[i] or s is r or s is raw[i]:
+                if r._grad_fn is not None:
+                    saved.append((r._data, _shared_vc(r), 0, i))
+                else:
+                    saved.append((r, _version_of(r)))
                 break
-            if s is a and isinstance(a, Tensor):
-                saved.append(_Saved(a, False, 0))
-                break
-        else:
-            for i, (o, r) in enumerate(zip(outs, results)):
-                if s is o or s is r or s is raw[i]:
-                    if r._grad_fn is not None:
-                        saved.append(_Saved(r, True, i))
-                    else:
-                        saved.append(_Saved(r, False, i))
-                    break
-            else:  # an intermediate computed in forward: a constant for backward
-                t = s if isinstance(s, Tensor) else Tensor._make(_wrap_out(s))
-                saved.append(_Saved(t, False, 0))
+        else:  # an intermediate computed in forward: a constant for backward
+            t = s if isinstance(s, Tensor) else Tensor._make(_wrap_out(s))
+            saved.append((t, _version_of(t)))
     return saved
 
 
@@ -459,21 +578,11 @@ def _apply_user(cls, args, kwargs):
     tensors = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor)]
     requires = _grad_state.enabled and any(a.requires_grad for _, a in tensors)
     node = cls._backward_cls.__new__(cls._backward_cls)
-    nf = []
-    for _, a in tensors:
-        if a._grad_fn is not None:
-            nf.append((a._grad_fn, a._output_nr))
-        elif a._requires_grad:
-            nf.append((_accumulator(a), 0))
-        else:
-            nf.append((None, 0))
-    _init_node(node, tuple(nf) if requires else ())
+    _init_node(node, tuple(_edge(a) for _, a in tensors) if requires else ())
     node.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     node._in_meta = [(a._data.shape, a._data.dtype) for _, a in tensors]
     node._input_map = [i for i, _ in tensors]
-    node._to_save = node._saved = node._non_diff = node._dirty = None
-    node._freed = False
-    node.materialize_grads = True
+    node._to_save = node._saved = None
     prev = _grad_state.enabled
     _grad_state.enabled = False
     try:
@@ -491,11 +600,14 @@ def _apply_user(cls, args, kwargs):
             results.append(o)
             continue
         if any(o is d for d in dirty):
-            o._vc[0] += 1
+            if o._grad_fn is None and o._requires_grad and prev:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an "
+                                   "in-place operation.")
+            _shared_vc(o)[0] += 1
             r = o
         elif any(o is a for _, a in tensors):
             r = Tensor._make(o._data)  # an input returned as is: a new tensor (a view of it)
-            r._vc = o._vc
+            r._vc = _shared_vc(o)
         else:
             r = o
         diff = requires and r.dtype.is_floating_point and not any(o is nd for nd in non_diff)
@@ -508,14 +620,17 @@ def _apply_user(cls, args, kwargs):
     node._out_meta = meta
     if node._to_save is not None:
         saved = []
-        for s in node._to_save:
+        for k, s in enumerate(node._to_save):
             if s is None:
                 saved.append(None)
-            elif any(s is r for r in results):
+            elif not isinstance(s, Tensor):
+                raise TypeError("save_for_backward can only save variables, but argument "
+                                f"{k} is of type {type(s).__name__}")
+            elif any(s is r for r in results) and s._grad_fn is node:
                 idx = next(k for k, r in enumerate(results) if r is s)
-                saved.append(_Saved(s, s._grad_fn is node, idx))
+                saved.append((s._data, _shared_vc(s), _version_of(s), idx))
             else:
-                saved.append(_Saved(s, False, 0))
+                saved.append((s, _version_of(s)))
         node._saved = saved
         node._to_save = None
     return results[0] if single else tuple(results)

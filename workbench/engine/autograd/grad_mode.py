@@ -7,23 +7,46 @@ reads both on its hot path and one thread-local lookup is cheaper than two.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
-import threading
+import warnings
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
 
 
-class _State(threading.local):
-    enabled = True
-    module_path = None  # dotted path of the nn.Module whose forward is running, if any
+# Context variables rather than threading.local: each thread still has its own values (a
+# new thread starts from the defaults), and reading one costs about half as much, which
+# matters because op dispatch reads the grad mode on every call.
+enabled_var = contextvars.ContextVar("workbench_grad_enabled", default=True)
+inference_var = contextvars.ContextVar("workbench_inference_mode", default=False)
+# dotted path of the nn.Module whose forward is running, if any (recorded in node metadata)
+module_path_var = contextvars.ContextVar("workbench_module_path", default=None)
+
+
+class _State:
+    """Attribute-style access to the per-thread modes (`state.enabled = False`)."""
+
+    __slots__ = ()
+
+    enabled = property(lambda self: enabled_var.get(),
+                       lambda self, v: enabled_var.set(bool(v)) and None)
+    inference = property(lambda self: inference_var.get(),
+                         lambda self, v: inference_var.set(bool(v)) and None)
+    module_path = property(lambda self: module_path_var.get(),
+                           lambda self, v: module_path_var.set(v) and None)
 
 
 state = _State()
 
 
 def is_grad_enabled() -> bool:
-    return state.enabled
+    return enabled_var.get()
+
+
+def is_inference_mode_enabled() -> bool:
+    return state.inference
 
 
 class _DecoratorContextManager:
@@ -31,7 +54,13 @@ class _DecoratorContextManager:
 
     def __call__(self, func):
         if inspect.isclass(func):
-            raise RuntimeError("Decorating classes is not supported")
+            warnings.warn(
+                "Decorating classes is deprecated and will be disabled in future versions. You "
+                "should only decorate functions or methods. To preserve the current behavior of "
+                "class decoration, you can directly decorate the `__init__` method and nothing "
+                "else.", FutureWarning, stacklevel=2)
+            cls = func
+            func = lambda *args, **kwargs: cls(*args, **kwargs)  # noqa: E731
         if inspect.isgeneratorfunction(func):
             return self._wrap_generator(func)
 
@@ -71,7 +100,16 @@ class _DecoratorContextManager:
         return self.__class__()
 
 
-class no_grad(_DecoratorContextManager):
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """Also usable as a decorator without parentheses: `@no_grad` as well as `@no_grad()`."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContextManager):
     def __init__(self):
         self.prev = None
 
@@ -83,7 +121,7 @@ class no_grad(_DecoratorContextManager):
         state.enabled = self.prev
 
 
-class enable_grad(_DecoratorContextManager):
+class enable_grad(_NoParamDecoratorContextManager):
     def __init__(self):
         self.prev = None
 
@@ -99,6 +137,9 @@ class set_grad_enabled(_DecoratorContextManager):
     """Sets the mode on construction (so it also works as a plain call), restores on exit."""
 
     def __init__(self, mode: bool):
+        if not isinstance(mode, bool):
+            raise TypeError("set_grad_enabled(): argument 'enabled' (position 1) must be bool, "
+                            f"not {_typename(mode)}")
         self.prev = state.enabled
         self.mode = bool(mode)
         state.enabled = self.mode
@@ -118,19 +159,32 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """Treated as `no_grad`: the engine has no separate inference tensors."""
+    """`no_grad` plus a flag: the engine has no separate inference tensors.
+
+    As in PyTorch, `inference_mode(False)` turns grad mode on, even inside `no_grad`.
+    """
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # used as a bare decorator: `mode` is the function
 
     def __init__(self, mode: bool = True):
         self.mode = mode
         self.prev = None
 
     def __enter__(self):
-        self.prev = state.enabled
-        if self.mode:
-            state.enabled = False
+        self.prev = (state.enabled, state.inference)
+        state.enabled = not self.mode
+        state.inference = self.mode
 
     def __exit__(self, *exc):
-        state.enabled = self.prev
+        state.enabled, state.inference = self.prev
 
     def clone(self):
         return self.__class__(self.mode)
+
+
+def _typename(v):
+    t = type(v)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"

@@ -1,0 +1,95 @@
+"""`linear`: x @ W.T + b as one fused op (one BLAS call forward, three in backward)."""
+
+from __future__ import annotations
+
+from ...autograd.function import Op
+from ._util import c_type_name
+
+__all__ = ["linear"]
+
+
+def _affine(x, w, b):
+    if x.ndim == 2:
+        out = x @ w.T
+    elif x.ndim == 1:
+        out = w @ x
+    else:  # fold the batch dims into one, so it is a single matrix product
+        out = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+    if b is not None:
+        out += b  # in place: out is a fresh array
+    return out
+
+
+class Addmm(Op):
+    """x @ W.T + b; PyTorch names the node after the addmm it runs (AddmmBackward0)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        ctx.save_for_backward(x, w)
+        return _affine(x, w, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = gw = gb = None
+        if x.ndim == 1:
+            if need[0]:
+                gx = grad.matmul(w)
+            if need[1]:
+                gw = grad.unsqueeze(1) * x
+            if len(need) > 2 and need[2]:
+                gb = grad
+            return (gx, gw, gb)[:len(need)]
+        g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
+        if need[0]:
+            gx = g2.matmul(w)
+            if x.ndim != 2:
+                gx = gx.reshape(x.shape)
+        if need[1]:
+            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+            gw = g2.t().matmul(x2)
+        if len(need) > 2 and need[2]:
+            gb = g2.sum(0)
+        return (gx, gw, gb)[:len(need)]
+
+
+class Mm(Addmm):
+    """x @ W.T without a bias (MmBackward0)."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return _affine(x, w, None)
+
+
+def linear(input, weight, bias=None):
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
+            f"{weight.ndim}D")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {c_type_name(input)} != "
+            f"{c_type_name(weight)}")
+    if weight.ndim == 1:  # a vector of weights: a plain dot product, rare enough to compose
+        out = input.matmul(weight)
+        return out if bias is None else out + bias
+    if input.shape[-1] != weight.shape[1]:
+        rows = input.numel() // max(input.shape[-1], 1) if input.ndim > 1 else 1
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+            f"{weight.shape[1]}x{weight.shape[0]})")
+    if bias is None:
+        return Mm.apply(input, weight)
+    if bias.ndim > 1 or (bias.ndim == 1 and bias.shape[0] not in (1, weight.shape[0])):
+        out_shape = list(input.shape[:-1]) + [weight.shape[0]]
+        raise RuntimeError(
+            f"The expanded size of the tensor ({weight.shape[0]}) must match the existing size "
+            f"({bias.shape[-1]}) at non-singleton dimension {len(out_shape) - 1}.  Target sizes: "
+            f"{out_shape}.  Tensor sizes: {list(bias.shape)}")
+    if bias._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {c_type_name(bias)} != "
+            f"{c_type_name(input)}")
+    return Addmm.apply(input, weight, bias)

@@ -1,0 +1,134 @@
+"""Adam and AdamW (decoupled weight decay), with amsgrad and maximize (PyTorch's rules).
+
+The update mirrors PyTorch's single-tensor algorithm: the moments move by lerp and addcmul, the
+bias corrections use the step count kept as a 0-d tensor in state['step'], and the parameter
+takes `-lr / bc1 * exp_avg / (sqrt(v) / sqrt(bc2) + eps)`. One temporary array per parameter
+holds the intermediates, so a step allocates nothing else.
+"""
+
+from __future__ import annotations
+
+from ..tensor import Tensor, _bump_version
+from .optimizer import (
+    Optimizer,
+    _check_lr,
+    _increment,
+    _lerp_,
+    _no_differentiable,
+    _scalar,
+    _step_tensor,
+    _steps_to_tensors,
+)
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
+                or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
+            raise ValueError("betas must be either both floats or both Tensors")
+        _no_differentiable(differentiable)
+        defaults = {"lr": lr, "betas": tuple(_scalar(b) for b in betas), "eps": eps,
+                    "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("fused", None)
+        _steps_to_tensors(self)
+
+    def step(self, closure=None):
+        loss = None if closure is None else self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = _scalar(group["lr"])
+            beta1, beta2 = group["betas"]
+            eps = group["eps"]
+            weight_decay = group["weight_decay"]
+            amsgrad = group["amsgrad"]
+            maximize = group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
+            for p in group["params"]:
+                g = p._grad
+                if g is None:
+                    continue
+                d = p._data
+                xp = p._xp
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _step_tensor()
+                    state["exp_avg"] = Tensor._make(xp.zeros_like(d))
+                    state["exp_avg_sq"] = Tensor._make(xp.zeros_like(d))
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(d))
+                grad = g._data
+                if maximize:
+                    grad = -grad
+                step = _increment(state["step"])
+                if weight_decay != 0:
+                    if decoupled:
+                        d *= 1 - lr * weight_decay
+                    else:
+                        grad = grad + weight_decay * d
+                exp_avg = state["exp_avg"]._data
+                exp_avg_sq = state["exp_avg_sq"]._data
+                tmp = xp.empty_like(d)
+
+                _lerp_(xp, exp_avg, grad, 1 - beta1, tmp)
+                exp_avg_sq *= beta2
+                xp.multiply(grad, 1 - beta2, out=tmp)
+                tmp *= grad
+                exp_avg_sq += tmp
+
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                step_size = lr / bias_correction1
+                if amsgrad:
+                    max_sq = state["max_exp_avg_sq"]._data
+                    xp.maximum(max_sq, exp_avg_sq, out=max_sq)
+                    xp.sqrt(max_sq, out=tmp)
+                else:
+                    xp.sqrt(exp_avg_sq, out=tmp)
+                tmp /= bias_correction2 ** 0.5
+                tmp += eps  # tmp is the denominator now
+                xp.divide(exp_avg, tmp, out=tmp)
+                tmp *= step_size
+                d -= tmp
+                _bump_version(p)
+        return loss
+
+
+class AdamW(Adam):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True
