@@ -58,7 +58,7 @@ def test_forward_backward_and_ctx():
     y = ScaledExp.apply(x, 2.0)
     assert y.grad_fn.name() == "ScaledExpBackward" and type(y.grad_fn).__name__ == \
         "ScaledExpBackward"
-    assert f"grad_fn=<ScaledExpBackward>" in repr(y)
+    assert "grad_fn=<ScaledExpBackward>" in repr(y)
     assert y.grad_fn.needs_input_grad == (True, False)
     assert y.grad_fn.k == 2.0 and y.grad_fn.grad_was_enabled is False  # forward runs in no_grad
     assert y.grad_fn.next_functions[0][0].variable is x

@@ -82,6 +82,22 @@ def test_max_pool_gradient_goes_to_first_maximum_and_accumulates():
     assert g.grad_fn.name() == "MaxPool2DWithIndicesBackwardBackward0"
 
 
+def test_max_pool_nan_and_all_minus_inf_windows_match_pytorch():
+    nan, inf = math.nan, math.inf
+    x = torch.tensor([[[[1.0, nan, 3.0, nan], [0.0, 2.0, 5.0, 1.0]]]])
+    y, idx = F.max_pool2d(x, 2, return_indices=True)
+    assert np.isnan(y.numpy()).all() and idx.tolist() == [[[[1, 3]]]]
+    m = torch.full((1, 1, 3, 3), -inf, requires_grad=True)
+    y, idx = F.max_pool2d(m, 2, stride=2, padding=1, return_indices=True)
+    assert idx.tolist() == [[[[0, 1], [3, 4]]]]  # the first real element, as PyTorch
+    y.sum().backward()
+    assert m.grad.sum().item() == 4
+    _, idx = F.max_pool2d(m, 3, stride=1, padding=1, dilation=2, return_indices=True)
+    assert idx.tolist() == [[[[4]]]]
+    y, idx = F.max_pool2d(torch.tensor([[[[2, 7], [7, 1]]]]), 2, return_indices=True)
+    assert y.tolist() == [[[[7]]]] and idx.tolist() == [[[[1]]]]
+
+
 AVG_CASES = [(2, 2, 0, False, True, None), (3, 2, 1, False, True, None),
              (3, 2, 1, True, False, None), (2, 3, 1, True, True, None), (3, 2, 1, True, True, 5)]
 

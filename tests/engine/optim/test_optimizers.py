@@ -526,3 +526,83 @@ def test_no_warning_on_a_plain_step():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         opt.step()
+
+
+# ----- with nn modules (the tutorial's training loop) -----------------------------------------
+
+def test_tutorial_tiny_model_step_and_zero_grad():
+    torch.manual_seed(0)
+
+    class TinyModel(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear1 = torch.nn.Linear(1000, 100)
+            self.activation = torch.nn.ReLU()
+            self.linear2 = torch.nn.Linear(100, 10)
+
+        def forward(self, x):
+            return self.linear2(self.activation(self.linear1(x)))
+
+    model = TinyModel()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.001)
+    some_input = torch.randn(8, 1000)
+    ideal_output = torch.randn(8, 10)
+    before = model.linear2.weight.detach().numpy().copy()
+    loss = (ideal_output - model(some_input)).pow(2).sum()
+    loss.backward()
+    grad = model.linear2.weight.grad.numpy().copy()
+    optimizer.step()
+    np.testing.assert_allclose(model.linear2.weight.detach().numpy(), before - 0.001 * grad,
+                               rtol=1e-6, atol=1e-7)
+    optimizer.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(model.linear2.weight.grad[0][0:10].numpy(), np.zeros(10))
+    optimizer.zero_grad()
+    assert model.linear2.weight.grad is None
+
+
+def test_mlp_trains_with_every_optimizer():
+    rng = np.random.default_rng(1)
+    X = torch.tensor(rng.standard_normal((64, 3)), dtype=torch.float32)
+    y = X @ torch.tensor([[1.0], [-2.0], [0.5]])
+    for cls, kw in [(torch.optim.SGD, {"lr": 0.05, "momentum": 0.9}),
+                    (torch.optim.Adam, {"lr": 0.01}), (torch.optim.AdamW, {"lr": 0.01}),
+                    (torch.optim.RMSprop, {"lr": 0.005}), (torch.optim.Adagrad, {"lr": 0.1})]:
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(),
+                                    torch.nn.Linear(16, 1))
+        opt = cls(model.parameters(), **kw)
+        first = None
+        for _ in range(150):
+            opt.zero_grad()
+            loss = ((model(X) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            first = loss.item() if first is None else first
+        assert loss.item() < 0.1 * first, cls.__name__
+
+
+def test_a_user_optimizer_subclass_gets_hooks_and_schedulers():
+    class SignSGD(torch.optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        with torch.no_grad():
+                            p -= group["lr"] * p.grad.sign()
+            return None
+
+    p = torch.tensor([1.0, -1.0], requires_grad=True)
+    opt = SignSGD([p])
+    calls = []
+    opt.register_step_post_hook(lambda o, a, k: calls.append(1))
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    p.grad = torch.tensor([3.0, -0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # stepped in the right order: no warning
+        opt.step()
+        sched.step()
+    np.testing.assert_allclose(p.detach().numpy(), [0.9, -0.9])
+    assert calls == [1] and opt.param_groups[0]["lr"] == 0.05

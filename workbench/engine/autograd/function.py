@@ -184,10 +184,10 @@ def legacy_type_name(t) -> str:
 class BackwardNode(Node):
     """The grad_fn of a Function's outputs; it is also the `ctx` that forward and backward see."""
 
-    __slots__ = ("needs_input_grad", "_in_meta", "_saved", "_to_save", "_out_meta")
+    # _as_arrays: set by the engine while an array-mode backward unpacks saved values
+    __slots__ = ("needs_input_grad", "_in_meta", "_saved", "_to_save", "_out_meta", "_as_arrays")
     _non_diff = _dirty = _input_map = None
     _freed = False
-    _as_arrays = False  # set by the engine while an array-mode backward unpacks saved values
     materialize_grads = True
 
     def save_for_backward(self, *tensors):
@@ -479,6 +479,7 @@ def _record(cls, args, kwargs):
     if _anomaly[0]:
         node._trace = _forward_trace()
     node._to_save = node._saved = None
+    node._as_arrays = False
     try:
         out = cls.forward(node, *arrays, **kwargs)
     except (TypeError, ValueError) as exc:
@@ -583,6 +584,7 @@ def _apply_user(cls, args, kwargs):
     node._in_meta = [(a._data.shape, a._data.dtype) for _, a in tensors]
     node._input_map = [i for i, _ in tensors]
     node._to_save = node._saved = None
+    node._as_arrays = False
     prev = _grad_state.enabled
     _grad_state.enabled = False
     try:

@@ -3,23 +3,27 @@
 The engine is reverse-mode only, so jvp and hvp use the double-backward trick (a vjp is linear
 in its vector; differentiating it with respect to that vector gives the transposed product).
 
-A Jacobian has one row per output element. Without `vectorize` each row is one backward pass,
-as in PyTorch, but the passes share one walk of the graph (`_Walker`) prepared once instead of
-one `autograd.grad` each. With `vectorize=True` all rows go through the graph in a single pass:
+A Jacobian has one row per output element. PyTorch computes them with one backward pass per
+row, or with `vectorize=True` in one vmapped pass. Here the rows go through the graph together:
 each gradient carries a leading batch dimension, laid out as (B, 1, 1, *shape) so that a
 backward formula's broadcasting against saved tensors lines up with the real dims and never with
 the batch. Elementwise formulas, matmul and anything else written with broadcasting ops take
-such a batch unchanged. A formula that cannot (a reshape to the input's shape, a reduction over
-a positive dim) either fails or gives a result of the wrong shape, and that node alone falls
-back to one call per row. The first time a kind of node (its class and shapes) runs batched,
-two of its rows are checked against separate calls; a mismatch sends that kind to the per-row
-path for good. Graphs with hooks, or runs under the profiler or anomaly mode, go through
-`autograd.grad` row by row instead, so those see every call exactly as PyTorch's loop makes it.
+such a batch unchanged; views that only regroup elements have a rule of their own. A formula
+that cannot (a reshape to the input's shape, a reduction over a positive dim) either fails or
+gives a result of the wrong shape, and that node alone falls back to one call per row. The
+first time a kind of node (its class and shapes) runs batched, two of its rows are checked
+against separate calls; a mismatch sends that kind to the per-row path for good. So the rows
+are those of PyTorch's loop. Without `vectorize` each output gets its own passes (PyTorch's
+strict checks are per output); with it all outputs share them. Rows per pass are capped
+(`_BATCH_ELEMENTS`) to bound memory. Graphs with hooks, or runs under the profiler or anomaly
+mode, go through `autograd.grad` row by row instead, so those see every call exactly as
+PyTorch's loop makes it.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -326,9 +330,16 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             raise NotImplementedError(
                 "Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
                 "only implemented for `vectorize=True`.")
+    return _jacobian(func, inputs, create_graph, strict, vectorize)
+
+
+def _jacobian(func, inputs, create_graph, strict, vectorize, preprocess=True):
+    """jacobian after its strategy checks; hessian's inner call skips the preprocessing (the
+    outer call already gave it fresh tensors to differentiate)."""
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+        if preprocess:
+            inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
                                               "jacobian")
@@ -363,12 +374,13 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         if out.nelement() != 1:
             raise RuntimeError("The Tensor returned by the function given to hessian should "
                                "contain a single element")
-        return out.squeeze()
+        return out if out.ndim == 0 else out.squeeze()
 
     def jac_func(*inp):
         if outer_jacobian_strategy == "forward-mode":
             inp = tuple(t.requires_grad_(True) for t in inp)
-        jac = jacobian(ensure_single_output_function, inp, create_graph=True)
+        jac = _jacobian(ensure_single_output_function, inp, True, False, False,
+                        preprocess=False)
         _check_requires_grad(jac, "jacobian", strict=strict)
         return jac
 
@@ -426,6 +438,8 @@ def _block(rows, start, out, inp):
     """The (output, input) block of stacked rows: out.shape + in.shape."""
     n = out.numel()
     shape = tuple(out.shape) + tuple(inp.shape)
+    if n == 0:
+        return _zeros(shape, inp)
     if n == 1 and tuple(rows.shape) == tuple(inp.shape) and start == 0:
         return rows if tuple(rows.shape) == shape else rows.reshape(shape)  # a single row
     if isinstance(rows, _fn.Tensor) and rows.requires_grad:
@@ -445,7 +459,7 @@ def _rows(walker, outputs, inputs, select, create_graph):
     """
     numels = [outputs[i].numel() for i in select]
     total = sum(numels)
-    chunk = max(1, min(total, _BATCH_ELEMENTS // walker.max_numel))
+    chunk = 1 if total <= 1 else max(1, min(total, _BATCH_ELEMENTS // walker.max_numel))
     pieces = [[] for _ in inputs]
     for r0 in range(0, total, chunk):
         r1 = min(total, r0 + chunk)
@@ -469,16 +483,21 @@ def _rows(walker, outputs, inputs, select, create_graph):
             off += n
         res = walker.run(seeds, create_graph, batch=None if c == 1 else c)
         if total == 1:
-            return res  # one row: the gradients themselves, in.shape each (see _block)
+            return _unshared(res, create_graph)  # one row: the gradients, in.shape each
         for k, (r, inp) in enumerate(zip(res, inputs)):
-            pieces[k].append(None if r is None else r.reshape((c,) + tuple(inp.shape)))
+            shape = (c,) + tuple(inp.shape)
+            if r is None:
+                pieces[k].append(shape)  # no gradient reached the input: zeros, if any did
+            elif create_graph:
+                pieces[k].append(r.reshape(shape))
+            else:
+                pieces[k].append(_fn.Tensor._make(r._data.reshape(shape)))
     rows = []
     for parts, inp in zip(pieces, inputs):
-        if all(p is None for p in parts):
+        if all(p.__class__ is tuple for p in parts):
             rows.append(None)
             continue
-        parts = [p if p is not None else _zeros((chunk,) + tuple(inp.shape), inp)
-                 for p in parts]
+        parts = [_zeros(p, inp) if p.__class__ is tuple else p for p in parts]
         if len(parts) == 1:
             rows.append(parts[0])
         elif create_graph:
@@ -487,6 +506,20 @@ def _rows(walker, outputs, inputs, select, create_graph):
             rows.append(cat(parts, 0))
         else:
             rows.append(_fn.Tensor._make(inp._xp.concatenate([p._data for p in parts])))
+    return _unshared(rows, create_graph)
+
+
+def _unshared(rows, create_graph):
+    """A backward formula may hand one array to several inputs (add does): copy, so that no two
+    inputs' Jacobians share memory, as with PyTorch's loop."""
+    if create_graph or len(rows) < 2:
+        return rows
+    rows = list(rows)
+    for k in range(1, len(rows)):
+        r = rows[k]
+        if r is not None and any(
+                q is not None and r._xp.may_share_memory(r._data, q._data) for q in rows[:k]):
+            rows[k] = _fn.Tensor._make(r._data.copy())
     return rows
 
 
@@ -535,7 +568,9 @@ def _stack_rows(rows, out, inp, create_graph):
 
 # ----- the graph walker -------------------------------------------------------------------------
 
+_by_seq = operator.attrgetter("_seq")
 _PAD = (1, 1)  # batched gradients are (B, *_PAD, *shape); see the module docstring
+_LEAD = 1 + len(_PAD)
 _TRUST: dict = {}  # (node class, output shapes, input shapes) -> takes a batch correctly?
 _TRUST_LIMIT = 4096
 
@@ -592,13 +627,24 @@ class _Walker:
         # a non-leaf input with nothing needed below it: capture its gradient, run nothing
         self.stop = {n for n in self.captures
                      if not any(x in needed for x, _ in n.next_functions if x is not None)}
-        self.order = sorted((n for n in needed if n.__class__ is not AccumulateGrad),
-                            key=lambda n: -n._seq)
-        self.max_numel = max([1] + [math.prod(m[0]) for n in self.order
-                                    for m in n._out_meta])
-        self.plain_graph = not any(
-            n._tensor_hooks or n._pre_hooks or n._post_hooks or n._retains
-            or (n.__class__ is AccumulateGrad and n.variable._hooks) for n in needed)
+        order = []
+        plain = True
+        for n in needed:
+            if n._tensor_hooks or n._pre_hooks or n._post_hooks or n._retains:
+                plain = False
+            if n.__class__ is AccumulateGrad:
+                if n.variable._hooks:
+                    plain = False
+            else:
+                order.append(n)
+        order.sort(key=_by_seq, reverse=True)
+        self.order = order
+        self.plain_graph = plain
+
+    @property
+    def max_numel(self):
+        """The most elements any gradient of one row has: what limits the rows per pass."""
+        return max([1] + [math.prod(m[0]) for n in self.order for m in n._out_meta])
 
     def run(self, seeds, create_graph, batch=None):
         """The gradients reaching each input (Tensors, or None) for one gradient per output.
@@ -822,7 +868,9 @@ def _call_batched(node, grads, arrays, batch):
     trusted = _TRUST.get(key)
     if trusted is not False:
         try:
-            out = _backward(node, _materialize(node, grads, arrays, batch), arrays)
+            if len(grads) > 1 or grads[0] is None:
+                grads = _materialize(node, grads, arrays, batch)
+            out = _backward(node, grads, arrays)
             fixed = [None if g is None or meta is None else _fit(g, batch, meta, arrays)
                      for g, meta in zip(out, metas)]
         except Exception:  # noqa: BLE001 - any failure means: not batchable; rows re-raise
@@ -885,7 +933,7 @@ def _fit(g, batch, meta, arrays):
     shape, dt = meta
     d = g if arrays else g._data
     got = d.shape
-    if got[3:] == shape and got[:3] == (batch,) + _PAD and d.dtype == dt:
+    if got[_LEAD:] == shape and got[:_LEAD] == (batch,) + _PAD and d.dtype == dt:
         return g  # the usual case: already in shape
     n = len(shape)
     lead = len(got) - n
@@ -935,7 +983,7 @@ def _check_rows(node, grads, fixed, arrays, batch):
             pd = p if arrays else p._data
             fd = (f if arrays else f._data)[b].reshape(pd.shape)
             xp = _xp_of(pd)
-            scale = max(float(xp.abs(pd).max(initial=0)), float(xp.abs(fd).max(initial=0)))
+            scale = max(float(xp.abs(pd).max()), float(xp.abs(fd).max())) if pd.size else 0.0
             if not xp.allclose(pd, fd, rtol=1e-5, atol=1e-6 * scale, equal_nan=True):
                 return False
     return True

@@ -172,25 +172,35 @@ def _is_bool(x):
 # ----- arithmetic ----------------------------------------------------------------------------
 
 class Add(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, b, alpha=1):
+        if alpha == 1:
+            return a + b  # nothing stored on ctx: the common case stays allocation-free
         ctx.alpha = alpha
-        return a + b if alpha == 1 else a + alpha * b
+        return a + alpha * b
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha)
+        alpha = ctx.__dict__.get("alpha", 1)
+        return grad, (grad if alpha == 1 else grad * alpha)
 
 
 class Sub(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, b, alpha=1):
+        if alpha == 1:
+            return a - b
         ctx.alpha = alpha
-        return a - b if alpha == 1 else a - alpha * b
+        return a - alpha * b
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, (-grad if ctx.alpha == 1 else grad * -ctx.alpha)
+        alpha = ctx.__dict__.get("alpha", 1)
+        return grad, (-grad if alpha == 1 else grad * -alpha)
 
 
 class Rsub(Op):
@@ -214,6 +224,8 @@ class RsubScalar(Rsub):
 
 
 class Mul(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -227,16 +239,21 @@ class Mul(Op):
 
 
 class Div(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a / b
+        out = a / b
+        ctx.save_for_backward(b, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        ga, gb = ctx.needs_input_grad
-        return (grad / b if ga else None), (-grad * a / (b * b) if gb else None)
+        # d(a/b)/db = -(a/b)/b: reusing the quotient makes it three ops instead of five
+        b, out = ctx.saved_tensors
+        ga = grad / b
+        return (ga if ctx.needs_input_grad[0] else None), (
+            -ga * out if ctx.needs_input_grad[1] else None)
 
 
 def _int_trunc_div(a, b):
@@ -338,6 +355,8 @@ class FmodTensor(Op):
 
 
 class Neg(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -533,6 +552,8 @@ class Sign(Op):
 
 
 class Exp(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a):
         out = _xp(a).exp(a)
@@ -621,6 +642,8 @@ class Log1p(Op):
 
 
 class Sqrt(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a):
         out = _xp(a).sqrt(a)
@@ -757,6 +780,8 @@ class Cosh(Op):
 
 
 class Tanh(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a):
         out = _xp(a).tanh(a)
@@ -770,6 +795,8 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a):
         xp = _xp(a)
@@ -786,6 +813,8 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a):
         out = _xp(a).maximum(a, 0).astype(a.dtype, copy=False)
@@ -795,7 +824,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return where(out > 0, grad, 0.0)  # PyTorch's threshold_backward: relu'(0) = 0
+        return select(out > 0, grad, 0.0)  # PyTorch's threshold_backward: relu'(0) = 0
 
 
 class _Rounding(Op):
@@ -1475,6 +1504,34 @@ def _binary_operator(fn, reflected=False):
     return op
 
 
+def _fast_operator(op, fn, floating=False, reflected=False):
+    """The hot arithmetic operators. Operands of one dtype, or a float tensor with a Python
+    number, go straight to `op`; everything else takes `fn`'s general path (promotion,
+    NotImplemented, PyTorch's error wording)."""
+    general = _binary_operator(fn, reflected)
+
+    def dunder(self, other):
+        d = self._data.dtype
+        if isinstance(other, ElementwiseMethods):
+            if other._data.dtype is d and (not floating or d.kind == "f"):
+                try:
+                    return op.apply(other, self) if reflected else op.apply(self, other)
+                except ValueError:
+                    pass  # shapes that don't broadcast: the general path words the error
+        elif (other.__class__ is float or other.__class__ is int) and d.kind == "f":
+            return op.apply(other, self) if reflected else op.apply(self, other)
+        return general(self, other)
+
+    return dunder
+
+
+def select(condition, input, other):
+    """`where` for backward formulas: Tensors normally, raw arrays in an array-mode backward."""
+    if isinstance(condition, _f.Tensor):
+        return where(condition, input, other)
+    return _xp(condition).where(condition, input, other)
+
+
 def _rtruediv(self, other):
     return mul(reciprocal(self), other)  # PyTorch's __rtruediv__: MulBackward0 of a reciprocal
 
@@ -1567,13 +1624,13 @@ class ElementwiseMethods:
         return where(condition, self, other)
 
     # operators
-    __add__ = _binary_operator(add)
-    __radd__ = _binary_operator(add, reflected=True)
-    __sub__ = _binary_operator(sub)
+    __add__ = _fast_operator(Add, add)
+    __radd__ = _fast_operator(Add, add, reflected=True)
+    __sub__ = _fast_operator(Sub, sub)
     __rsub__ = _binary_operator(rsub)
-    __mul__ = _binary_operator(mul)
-    __rmul__ = _binary_operator(mul, reflected=True)
-    __truediv__ = _binary_operator(div)
+    __mul__ = _fast_operator(Mul, mul)
+    __rmul__ = _fast_operator(Mul, mul, reflected=True)
+    __truediv__ = _fast_operator(Div, div, floating=True)
     __rtruediv__ = _binary_operator(_rtruediv)
     __floordiv__ = _binary_operator(floor_divide)
     __rfloordiv__ = _binary_operator(floor_divide, reflected=True)

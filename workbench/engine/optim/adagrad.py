@@ -80,7 +80,8 @@ class Adagrad(Optimizer):
                     grad = grad + weight_decay * d
                 clr = lr / (1 + (step - 1) * lr_decay)
                 state_sum = state["sum"]._data
-                tmp = xp.multiply(grad, grad)
+                tmp = self._scratch(d)
+                xp.multiply(grad, grad, out=tmp)
                 state_sum += tmp
                 xp.sqrt(state_sum, out=tmp)
                 tmp += eps

@@ -2,8 +2,8 @@
 
 The update mirrors PyTorch's single-tensor algorithm: the moments move by lerp and addcmul, the
 bias corrections use the step count kept as a 0-d tensor in state['step'], and the parameter
-takes `-lr / bc1 * exp_avg / (sqrt(v) / sqrt(bc2) + eps)`. One temporary array per parameter
-holds the intermediates, so a step allocates nothing else.
+takes `-lr / bc1 * exp_avg / (sqrt(v) / sqrt(bc2) + eps)`. The intermediates go through one
+scratch array per parameter shape, kept by the optimizer, so a step allocates nothing.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Adam(Optimizer):
                         grad = grad + weight_decay * d
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
-                tmp = xp.empty_like(d)
+                tmp = self._scratch(d)
 
                 _lerp_(xp, exp_avg, grad, 1 - beta1, tmp)
                 exp_avg_sq *= beta2
@@ -110,10 +110,12 @@ class Adam(Optimizer):
                     xp.sqrt(max_sq, out=tmp)
                 else:
                     xp.sqrt(exp_avg_sq, out=tmp)
-                tmp /= bias_correction2 ** 0.5
-                tmp += eps  # tmp is the denominator now
+                # step_size * m / (sqrt(v) / s + eps) as (step_size * s) * m / (sqrt(v) + eps * s):
+                # one pass fewer, the same up to rounding
+                s = bias_correction2 ** 0.5
+                tmp += eps * s
                 xp.divide(exp_avg, tmp, out=tmp)
-                tmp *= step_size
+                tmp *= step_size * s
                 d -= tmp
                 _bump_version(p)
         return loss

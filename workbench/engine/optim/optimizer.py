@@ -97,13 +97,10 @@ class Optimizer:
     `defaults`.
     """
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        step = cls.__dict__.get("step")
-        if step is not None and not getattr(step, "hooked", False):
-            cls.step = _hooked_step(step)
-
     def __init__(self, params, defaults: dict) -> None:
+        cls = type(self)
+        if not getattr(cls.step, "hooked", False):  # as PyTorch: the class's step, once
+            cls.step = _hooked_step(cls.step)
         self.defaults = defaults
         self._optimizer_step_pre_hooks = OrderedDict()
         self._optimizer_step_post_hooks = OrderedDict()
@@ -226,6 +223,18 @@ class Optimizer:
     def step(self, closure=None):
         raise NotImplementedError
 
+    def _scratch(self, like):
+        """A scratch array shaped like `like`, reused across parameters and steps (allocating a
+        large temporary each step would cost page faults on every use)."""
+        buffers = self.__dict__.get("_buffers")
+        if buffers is None:
+            buffers = self._buffers = {}
+        key = (like.shape, like.dtype, type(like), str(getattr(like, "device", "")))
+        buf = buffers.get(key)
+        if buf is None:
+            buf = buffers[key] = _xp_of(like).empty_like(like)
+        return buf
+
     @staticmethod
     def _closure_loss(closure):
         if closure is None:
@@ -333,6 +342,10 @@ class Optimizer:
         self.__setstate__({"state": state, "param_groups": param_groups})
         for hook in self._optimizer_load_state_dict_post_hooks.values():
             hook(self)
+
+
+def _xp_of(a):
+    return Tensor._make(a)._xp
 
 
 def _register(store, hook, prepend=False):

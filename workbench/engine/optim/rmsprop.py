@@ -79,7 +79,7 @@ class RMSprop(Optimizer):
                 if weight_decay != 0:
                     grad = grad + weight_decay * d
                 square_avg = state["square_avg"]._data
-                tmp = xp.empty_like(d)
+                tmp = self._scratch(d)
                 square_avg *= alpha
                 xp.multiply(grad, 1 - alpha, out=tmp)
                 tmp *= grad

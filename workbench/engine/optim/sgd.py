@@ -68,6 +68,8 @@ class SGD(Optimizer):
                         else:
                             b += (1 - dampening) * grad
                     grad = grad + momentum * b if nesterov else b
-                d -= grad * lr
+                tmp = self._scratch(d)
+                p._xp.multiply(grad, lr, out=tmp)
+                d -= tmp
                 _bump_version(p)
         return loss

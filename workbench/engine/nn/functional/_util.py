@@ -26,6 +26,17 @@ def tensor_like(data, ref):
     return _f.Tensor._make(xp.asarray(data, dtype=ref._data.dtype))
 
 
+def add_at(xp, out, index, values):
+    """out[index] += values with repeated indices accumulating (NumPy's and CuPy's add.at;
+    cupyx.scatter_add on CuPy versions before add.at)."""
+    if xp is np or hasattr(xp.add, "at"):
+        xp.add.at(out, index, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(out, index, values)
+
+
 def ntuple(x, n, name="kernel_size"):
     if isinstance(x, (tuple, list)):
         if len(x) == 1:

@@ -7,7 +7,8 @@ import warnings
 
 import numpy as np
 
-from ...autograd.function import Op
+from ...autograd.function import Op, Tensor
+from ...autograd.grad_mode import state as _grad_state
 from ...ops._util import wrap_dim
 from ...ops.elementwise import relu as _relu_op
 from ...ops.elementwise import sigmoid, tanh, where
@@ -25,14 +26,67 @@ _TANH_K = math.sqrt(2 / math.pi)
 _TANH_C = 0.044715
 
 
+# ----- erf, which NumPy lacks ---------------------------------------------------------------
+# Chebyshev interpolants made once, at import, from math.erf: erf(x)/x as a function of x^2
+# for |x| < 2, and x exp(x^2) erfc(x) as a function of 8/x^2 for 2 <= |x| < 6 (beyond 6 erf
+# rounds to +-1). Accurate to a few ulp in float64; float32 input gets shorter series.
+
+def _erf_series(deg_small, deg_large):
+    def small(t):  # t in [-1, 1] <-> u = x^2 in [0, 4]
+        return np.array([math.erf(math.sqrt(u)) / math.sqrt(u) if u > 0 else 2 / math.sqrt(
+            math.pi) for u in 2 * t + 2])
+
+    def large(t):  # t in [-1, 1] <-> s = 8/x^2 in [2/9, 2]
+        x = np.sqrt(8 / ((t + 1) * (8 / 9) + 2 / 9))
+        return np.array([v * math.exp(v * v) * math.erfc(v) for v in x])
+
+    cheb = np.polynomial.chebyshev.chebinterpolate
+    return cheb(small, deg_small), cheb(large, deg_large)
+
+
+_ERF_SERIES = {np.dtype(np.float64): _erf_series(18, 22), np.dtype(np.float32): _erf_series(9, 10)}
+
+
+def _clenshaw(t, c):
+    """sum c_k T_k(t), in place on three buffers."""
+    t2 = t + t
+    b2 = np.full_like(t, c[-1])
+    b1 = t2 * c[-1]
+    b1 += c[-2]
+    tmp = np.empty_like(t)
+    for ck in c[-3:0:-1]:
+        np.multiply(t2, b1, out=tmp)
+        tmp -= b2
+        tmp += ck
+        b2, b1, tmp = b1, tmp, b2
+    np.multiply(t, b1, out=tmp)
+    tmp -= b2
+    tmp += c[0]
+    return tmp
+
+
 def _erf(a):
     xp = xp_of(a)
-    if xp is np:
-        # NumPy has no erf; math.erf per element is exact (correctly rounded in float64)
-        return np.frompyfunc(math.erf, 1, 1)(a).astype(a.dtype)
-    from cupyx.scipy.special import erf
+    if xp is not np:
+        from cupyx.scipy.special import erf
 
-    return erf(a)
+        return erf(a)
+    if a.dtype not in _ERF_SERIES:  # float16: through float32
+        return _erf(a.astype(np.float32)).astype(a.dtype)
+    small, large = (c.astype(a.dtype) for c in _ERF_SERIES[a.dtype])
+    ax = np.abs(a)
+    near = ax < 2
+    if near.all():
+        return a * _clenshaw(a * a * 0.5 - 1, small)
+    out = np.copysign(np.ones_like(a), a)
+    x = a[near]
+    out[near] = x * _clenshaw(x * x * 0.5 - 1, small)
+    mid = ~near & (ax < 6)
+    x = ax[mid]
+    t = (8 / (x * x) - 2 / 9) * (9 / 8) - 1
+    out[mid] = np.copysign(1 - np.exp(-x * x) / x * _clenshaw(t, large), a[mid])
+    out[np.isnan(a)] = np.nan
+    return out
 
 
 # ----- piecewise-linear ------------------------------------------------------------------------
@@ -240,6 +294,9 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        if not _grad_state.enabled:  # first order only: straight on the arrays
+            o, g = out._data, grad._data
+            return Tensor._make(o * (g - (g * o).sum(axis=ctx.dim, keepdims=True)))
         return out * (grad - (grad * out).sum(ctx.dim, keepdim=True))
 
 
@@ -256,6 +313,9 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        if not _grad_state.enabled:
+            o, g = out._data, grad._data
+            return Tensor._make(g - xp_of(o).exp(o) * g.sum(axis=ctx.dim, keepdims=True))
         return grad - out.exp() * grad.sum(ctx.dim, keepdim=True)
 
 

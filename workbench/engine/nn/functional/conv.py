@@ -41,15 +41,26 @@ def out_size(size, k, s, pad_total, d):
 
 
 def _cols(x, kernel, stride, pads, dilation, groups, out_hw):
-    """im2col: (groups, N*oh*ow, C/groups*kh*kw), windows of the padded input as rows."""
+    """im2col: (groups, C/groups*kh*kw, N*oh*ow), the windows of the padded input as columns.
+
+    The copy reads whole rows of the image (the innermost axis is the output width), which is
+    what makes this layout fast to build.
+    """
     xp_ = _pad(x, pads)
     n, c = x.shape[:2]
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
     s_n, s_c, s_h, s_w = xp_.strides
     cg = c // groups
-    win = _as_strided(xp_, (n, groups, cg, oh, ow, kh, kw),
-                      (s_n, s_c * cg, s_c, s_h * sh, s_w * sw, s_h * dh, s_w * dw))
-    return win.transpose(1, 0, 3, 4, 2, 5, 6).reshape(groups, n * oh * ow, cg * kh * kw)
+    win = _as_strided(xp_, (groups, cg, kh, kw, n, oh, ow),
+                      (s_c * cg, s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw))
+    return win.reshape(groups, cg * kh * kw, n * oh * ow)
+
+
+def _grad_rows(g, groups):
+    """(N, O, oh, ow) -> (groups, O/groups, N*oh*ow), the layout the matrix products want."""
+    n, o, oh, ow = g.shape
+    return g.reshape(n, groups, o // groups, oh * ow).transpose(1, 2, 0, 3).reshape(
+        groups, o // groups, n * oh * ow)
 
 
 def _conv(x, w, stride, pads, dilation, groups):
@@ -58,22 +69,19 @@ def _conv(x, w, stride, pads, dilation, groups):
     oh = out_size(x.shape[2], kh, stride[0], pads[0] + pads[1], dilation[0])
     ow = out_size(x.shape[3], kw, stride[1], pads[2] + pads[3], dilation[1])
     cols = _cols(x, (kh, kw), stride, pads, dilation, groups, (oh, ow))
-    wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
-    out = cols @ wm  # (groups, N*oh*ow, O/groups)
-    return out.reshape(groups, n, oh, ow, o // groups).transpose(1, 0, 4, 2, 3).reshape(
+    out = w.reshape(groups, o // groups, cg * kh * kw) @ cols  # (groups, O/groups, N*oh*ow)
+    return out.reshape(groups, o // groups, n, oh, ow).transpose(2, 0, 1, 3, 4).reshape(
         n, o, oh, ow)
 
 
 def _conv_input_grad(g, w, in_hw, stride, pads, dilation, groups):
-    """Tx: the adjoint of x -> conv(x, w); col2im scatters each window's share back."""
+    """Tx: the adjoint of x -> conv(x, w); col2im adds each column back where it was read."""
     xp = xp_of(g)
     n, o, oh, ow = g.shape
     _, cg, kh, kw = w.shape
     og = o // groups
-    g2 = g.reshape(n, groups, og, oh * ow).transpose(1, 0, 3, 2).reshape(groups, n * oh * ow, og)
-    cols = g2 @ w.reshape(groups, og, cg * kh * kw)
-    cols = xp.ascontiguousarray(
-        cols.reshape(groups, n, oh, ow, cg, kh, kw).transpose(1, 0, 4, 5, 6, 2, 3))
+    cols = w.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1) @ _grad_rows(g, groups)
+    cols = cols.reshape(groups, cg, kh, kw, n, oh, ow)
     (sh, sw), (dh, dw) = stride, dilation
     t, b, l, r = pads
     h, wd = in_hw
@@ -81,7 +89,7 @@ def _conv_input_grad(g, w, in_hw, stride, pads, dilation, groups):
     for i in range(kh):
         for j in range(kw):
             xpad[..., i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                 j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, :, i, j]
+                 j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j].transpose(2, 0, 1, 3, 4)
     xpad = xpad.reshape(n, groups * cg, h + t + b, wd + l + r)
     if t or b or l or r:
         xpad = xp.ascontiguousarray(xpad[:, :, t:t + h, l:l + wd])
@@ -89,13 +97,11 @@ def _conv_input_grad(g, w, in_hw, stride, pads, dilation, groups):
 
 
 def _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups):
-    """Tw: the adjoint of w -> conv(x, w); windows of x against the output gradient."""
+    """Tw: the adjoint of w -> conv(x, w); the output gradient against the windows of x."""
     n, o, oh, ow = g.shape
     cg = x.shape[1] // groups
-    og = o // groups
     cols = _cols(x, kernel, stride, pads, dilation, groups, (oh, ow))
-    g2 = g.reshape(n, groups, og, oh * ow).transpose(1, 2, 0, 3).reshape(groups, og, n * oh * ow)
-    return (g2 @ cols).reshape(o, cg, *kernel)
+    return (_grad_rows(g, groups) @ cols.transpose(0, 2, 1)).reshape(o, cg, *kernel)
 
 
 # ----- ops -------------------------------------------------------------------------------------

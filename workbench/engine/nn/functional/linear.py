@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ...autograd.function import Op
+from ...autograd.function import Op, Tensor
+from ...autograd.grad_mode import state as _grad_state
 from ._util import c_type_name
 
 __all__ = ["linear"]
@@ -32,6 +33,8 @@ class Addmm(Op):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
+        if not _grad_state.enabled:  # no create_graph: three BLAS calls, no op dispatch
+            return _backward_arrays(x._data, w._data, grad._data, need)
         gx = gw = gb = None
         if x.ndim == 1:
             if need[0]:
@@ -52,6 +55,14 @@ class Addmm(Op):
         if len(need) > 2 and need[2]:
             gb = g2.sum(0)
         return (gx, gw, gb)[:len(need)]
+
+
+def _backward_arrays(x, w, g, need):
+    g2 = g.reshape(-1, w.shape[0])
+    gx = Tensor._make((g2 @ w).reshape(x.shape)) if need[0] else None
+    gw = Tensor._make(g2.T @ x.reshape(-1, w.shape[1])) if need[1] else None
+    gb = Tensor._make(g2.sum(0)) if len(need) > 2 and need[2] else None
+    return (gx, gw, gb)[:len(need)]
 
 
 class Mm(Addmm):

@@ -181,8 +181,9 @@ class NllLoss(Op):
         xp = grad._xp
         with np.errstate(invalid="ignore", divide="ignore"):
             coef = -ctx.w if ctx.reduction != "mean" else -ctx.w / ctx.denom
-        m = xp.zeros(ctx.shape, dtype=coef.dtype)
-        xp.put_along_axis(m, ctx.safe[:, None], coef[:, None], axis=1)
+        # coef at each sample's target class, 0 elsewhere (one compare, any device)
+        classes = xp.arange(ctx.shape[1]).reshape((1, -1) + (1,) * (len(ctx.shape) - 2))
+        m = (classes == ctx.safe[:, None]) * coef[:, None]
         g = grad.unsqueeze(1) if ctx.reduction == "none" else grad
         return g * tensor_like(m, grad)
 

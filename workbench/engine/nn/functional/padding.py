@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Op
-from ._util import xp_of
+from ._util import add_at, xp_of
 
 __all__ = ["pad"]
 
@@ -61,13 +61,7 @@ class _ScatterPad(Op):
             shape = list(g.shape)
             shape[axis] = in_shape[axis]
             out = xp.zeros(shape, dtype=g.dtype)
-            where = (slice(None),) * axis + (idx,)
-            if xp is np:
-                np.add.at(out, where, g)
-            else:
-                import cupyx
-
-                cupyx.scatter_add(out, where, g)
+            add_at(xp, out, (slice(None),) * axis + (idx,), g)
             g = out
         return g
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Op
-from ._util import ntuple, tensor_like, xp_of
+from ._util import add_at, ntuple, tensor_like, xp_of
 from .conv import _as_strided
 
 __all__ = ["max_pool2d", "max_pool2d_with_indices", "avg_pool2d", "adaptive_avg_pool2d",
@@ -43,10 +43,8 @@ def _scatter_add(xp, size, flat, values, unique):
         return out
     if xp is np:
         return np.bincount(flat, weights=values, minlength=size).astype(values.dtype, copy=False)
-    import cupyx
-
     out = xp.zeros(size, dtype=values.dtype)
-    cupyx.scatter_add(out, flat, values)
+    add_at(xp, out, flat, values)
     return out
 
 
@@ -59,7 +57,8 @@ class MaxPool2DWithIndices(Op):
     def forward(ctx, x, *, cfg=None, flat=None, out_shape=None, unique=False):
         ctx.in_shape, ctx.unique = x.shape, unique
         if flat is not None:
-            ctx.flat = flat
+            if ctx.needs_input_grad:
+                ctx.flat = flat
             return x.reshape(-1)[flat].reshape(out_shape)
         kernel, stride, pad, dilation, out_hw = cfg
         xp = xp_of(x)
@@ -67,17 +66,34 @@ class MaxPool2DWithIndices(Op):
         low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         win = _windows(_padded(x, pad, kernel, stride, dilation, out_hw, low), kernel, stride,
                        dilation, out_hw)
-        win = win.reshape(n, c, *out_hw, kernel[0] * kernel[1])
-        arg = win.argmax(axis=-1)
-        out = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+        # one pass per window position, each reading whole image rows: the running max,
+        # then the first position holding it (PyTorch's scan keeps the first maximum)
+        k = kernel[0] * kernel[1]
+        at = [win[..., i // kernel[1], i % kernel[1]] for i in range(k)]
+        best = at[0].copy()
+        for v in at[1:]:
+            xp.maximum(best, v, out=best)
+        arg = xp.zeros(best.shape, dtype=np.int64)
+        hit = xp.empty(best.shape, dtype=bool)
+        for i in range(k - 1, -1, -1):
+            xp.equal(at[i], best, out=hit)
+            xp.copyto(arg, i, where=hit)
+        if x.dtype.kind == "f" and bool(xp.isnan(best).any()):
+            for i in range(k):  # a NaN wins, the last one as in PyTorch
+                xp.copyto(arg, i, where=xp.isnan(at[i]))
         # window-local argmax -> row-major index into the (unpadded) H x W plane, as PyTorch
         ki, kj = xp.divmod(arg, kernel[1])
         rows = (xp.arange(out_hw[0]) * stride[0] - pad[0])[:, None] + ki * dilation[0]
         cols = (xp.arange(out_hw[1]) * stride[1] - pad[1]) + kj * dilation[1]
+        if pad[0] or pad[1]:  # a window of -inf only: PyTorch names its first real element
+            rows = xp.where(rows < 0, rows + dilation[0] * ((dilation[0] - 1 - rows)
+                                                            // dilation[0]), rows)
+            cols = xp.where(cols < 0, cols + dilation[1] * ((dilation[1] - 1 - cols)
+                                                            // dilation[1]), cols)
         idx = rows * w + cols
         if ctx.needs_input_grad:  # positions in the flattened input, for the scatter back
             ctx.flat = (idx + (xp.arange(n * c) * (h * w)).reshape(n, c, 1, 1)).reshape(-1)
-        return out, idx
+        return best, idx
 
     @staticmethod
     def backward(ctx, grad, *_):
@@ -90,7 +106,8 @@ class MaxPool2DWithIndicesBackward(Op):
 
     @staticmethod
     def forward(ctx, g, *, flat, in_shape, unique):
-        ctx.flat, ctx.out_shape, ctx.unique = flat, g.shape, unique
+        if ctx.needs_input_grad:
+            ctx.flat, ctx.out_shape, ctx.unique = flat, g.shape, unique
         size = int(np.prod(in_shape))
         return _scatter_add(xp_of(g), size, flat, g.reshape(-1), unique).reshape(in_shape)
 
@@ -158,7 +175,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 # ----- average ---------------------------------------------------------------------------------
 
-def _divisor(xp, size, k, s, pad, n_out, count_include_pad):
+def _divisor(size, k, s, pad, n_out, count_include_pad):
     """Per-output window sizes along one axis, as PyTorch counts them."""
     start = np.arange(n_out) * s - pad
     end = np.minimum(start + k, size + pad)
@@ -174,7 +191,10 @@ class AvgPool2D(Op):
         ctx.cfg, ctx.div, ctx.in_shape = cfg, div, x.shape
         win = _windows(_padded(x, pad, kernel, stride, (1, 1), out_hw, 0), kernel, stride,
                        (1, 1), out_hw)
-        return (win.sum(axis=(-2, -1)) / div).astype(x.dtype, copy=False)
+        total = win[..., 0, 0].copy()  # summed position by position: each pass reads rows
+        for i in range(1, kernel[0] * kernel[1]):
+            total += win[..., i // kernel[1], i % kernel[1]]
+        return (total / div).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -217,11 +237,11 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
             raise RuntimeError("divisor must be not zero")
         div = divisor_override
     else:
-        dh = _divisor(xp, input.shape[2], kernel[0], stride[0], pad[0], out_hw[0],
-                      count_include_pad)
-        dw = _divisor(xp, input.shape[3], kernel[1], stride[1], pad[1], out_hw[1],
-                      count_include_pad)
-        div = xp.asarray(np.outer(dh, dw))
+        dh = _divisor(input.shape[2], kernel[0], stride[0], pad[0], out_hw[0], count_include_pad)
+        dw = _divisor(input.shape[3], kernel[1], stride[1], pad[1], out_hw[1], count_include_pad)
+        # in the input's float dtype, so that float32 stays float32 throughout
+        div = xp.asarray(np.outer(dh, dw), dtype=input._data.dtype if input.is_floating_point()
+                         else np.float64)
     # integer input: the float quotient is truncated back by astype, as PyTorch's C++ does
     return AvgPool2D.apply(input, cfg=cfg, div=div)
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...autograd.function import Op, Tensor, legacy_type_name
 from ...tensor import _bump_version
-from ._util import tensor_like, xp_of
+from ._util import add_at, tensor_like, xp_of
 
 __all__ = ["embedding", "one_hot"]
 
@@ -33,12 +33,7 @@ class EmbeddingBackward(Op):
         dim = g.shape[-1]
         out = xp.zeros((num, dim), dtype=g.dtype)
         flat = indices.reshape(-1)
-        if xp is np:
-            np.add.at(out, flat, g.reshape(-1, dim))
-        else:
-            import cupyx
-
-            cupyx.scatter_add(out, flat, g.reshape(-1, dim))
+        add_at(xp, out, flat, g.reshape(-1, dim))
         if padding_idx is not None:
             out[padding_idx] = 0
         return out
