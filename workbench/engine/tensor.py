@@ -84,7 +84,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "__dict__", "__weakref__")
     _grad = None
     _vc = None  # version counter: a one-item list shared with views; None means version 0
-    _grad_acc = None  # weakref to this leaf's AccumulateGrad node
+    _grad_acc = None  # this leaf's AccumulateGrad node, made on first use
     _hooks = None
     _post_acc_hooks = None
     _base = None  # the tensor this one is a view of

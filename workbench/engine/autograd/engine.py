@@ -152,10 +152,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     node = None
     try:
         while ready:
-            node = heappop(ready)[2]
+            node = heappop(ready)[-1]
             buf = buffers.pop(node)
             if node._tensor_hooks or node._retains or node._pre_hooks or (
-                    node.__class__ is AccumulateGrad and node.variable._hooks):
+                    node.__class__ is AccumulateGrad and getattr(node.variable, "_hooks", None)):
                 if arrays:
                     buf = _unwrap(_run_tensor_hooks(node, _wrap(buf)))
                 else:
@@ -165,9 +165,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     for k in capture.get((node, nr), ()):
                         results[k] = _make(g) if arrays and g is not None else g
             if node.__class__ is AccumulateGrad:
-                if accumulate and (capture is None or (node, 0) in capture):
-                    _accumulate(node.variable, _make(buf[0]) if arrays else buf[0],
-                                create_graph)
+                var = node.variable  # None once the leaf is gone: its grad goes nowhere
+                if var is not None and accumulate and (capture is None or (node, 0) in capture):
+                    _accumulate(var, _make(buf[0]) if arrays else buf[0], create_graph)
                 if node._post_hooks:
                     tb = _wrap(buf) if arrays else buf
                     for h in list(node._post_hooks.values()):
@@ -194,7 +194,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     else:
                         cur = buffers[nxt] = [None] * len(nxt._out_meta)
                         cur[nr] = g
-                    heappush(ready, (-nxt._seq, id(nxt), nxt))
+                    heappush(ready, (-nxt._seq, nxt))  # sequence numbers are unique
                 elif cur[nr] is None:
                     cur[nr] = g
                 elif not arrays:
@@ -278,6 +278,14 @@ def _call_node_arrays(node, grads_in, retain_graph):
     if len(out) != len(node.next_functions):
         _wrong_count(node, len(node.next_functions), len(out))
     in_meta = node._in_meta
+    if in_meta is None:  # nothing was broadcast or cast: only numbers need to become arrays
+        for g in out:
+            if g is not None and g.__class__ is not _ndarray:
+                out = [g if g is None else _as_array(g) for g in out]
+                break
+        if not retain_graph and node._saved:
+            node._saved = _fn.RELEASED
+        return out
     fixed = []
     for i, g in enumerate(out):
         if g is None:
@@ -295,8 +303,7 @@ def _call_node_arrays(node, grads_in, retain_graph):
                     g = g.astype(dt)
         fixed.append(g)
     if not retain_graph and node._saved:
-        node._saved = None
-        node._freed = True
+        node._saved = _fn.RELEASED
     return fixed
 
 
@@ -351,7 +358,8 @@ def _hook_values(h, old, new):
 
 
 def _run_tensor_hooks(node, buf):
-    if node.__class__ is AccumulateGrad and node.variable._hooks and buf[0] is not None:
+    if node.__class__ is AccumulateGrad and getattr(node.variable, "_hooks", None) and \
+            buf[0] is not None:
         g = buf[0]
         for h in list(node.variable._hooks.values()):  # a leaf's hooks live on the tensor
             r = h(g)
@@ -446,8 +454,7 @@ def _call_node(node, grads_in, retain_graph):
                 gi = _hook_values(h, gi, r)
         fixed = list(gi)
     if not retain_graph and node._saved:
-        node._saved = None
-        node._freed = True
+        node._saved = _fn.RELEASED
     return fixed
 
 

@@ -38,6 +38,7 @@ def _bind_tensor_class(cls):
 
 _new_tensor = None  # Tensor._make, bound with the class
 _ndarray = np.ndarray
+_new = object.__new__
 
 
 class RemovableHandle:
@@ -134,22 +135,32 @@ def _init_node(node, next_functions):
 class AccumulateGrad(Node):
     """Sink for a leaf: adds the arriving gradient into `variable.grad`."""
 
-    __slots__ = ("variable",)
+    # The leaf holds its AccumulateGrad strongly and the node holds the leaf weakly (the other
+    # way round from PyTorch): the node then lives as long as the leaf, so ops on a leaf don't
+    # rebuild it each time a graph dies, and there is still no leaf <-> node cycle.
+    __slots__ = ("_variable_ref", "_edge")
 
     def __init__(self, variable):
         _init_node(self, ())
         self._seq = 1 << 62  # runs as soon as it is ready, as in PyTorch
-        self.variable = variable
+        self._variable_ref = weakref.ref(variable)
+        self._edge = (self, 0)  # the next_functions entry of every op that uses the leaf
+
+    @property
+    def variable(self):
+        return self._variable_ref()
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"  # PyTorch's C++ node name, namespace and all
 
 
-# Saved tensors are kept as small tuples, made on the hot path:
-#   (tensor, version)                 an input (or a constant): the tensor itself
+# What `_saved` holds per saved value, chosen to allocate as little as possible:
+#   a Tensor                          an input (or a constant) saved at version 0, the usual case
+#   (tensor, version)                 the same, saved at a later version
 #   (data, vc, version, output_nr)    an output: its data only, since the output tensor points
 #                                     back at this node and keeping it would make a cycle
-# Anything else in `_saved` (a Python scalar, None) is handed back as it is.
+# Anything else (a Python scalar, None) is handed back as it is. Versions only grow, so a
+# tensor saved at version 0 has been modified exactly when its version is no longer 0.
 
 def _version_of(t):
     vc = t._vc
@@ -162,6 +173,12 @@ def _shared_vc(t):
         vc = t._vc = [0]
     return vc
 
+
+class _Released(tuple):
+    """What `_saved` becomes once backward freed it: empty, but not the same as nothing saved."""
+
+
+RELEASED = _Released()
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -187,7 +204,6 @@ class BackwardNode(Node):
     # _as_arrays: set by the engine while an array-mode backward unpacks saved values
     __slots__ = ("needs_input_grad", "_in_meta", "_saved", "_to_save", "_out_meta", "_as_arrays")
     _non_diff = _dirty = _input_map = None
-    _freed = False
     materialize_grads = True
 
     def save_for_backward(self, *tensors):
@@ -204,16 +220,22 @@ class BackwardNode(Node):
 
     @property
     def saved_tensors(self):
-        if self._freed:
-            raise RuntimeError(_FREED_MSG)
         saved = self._saved
         if not saved:
+            if saved is RELEASED:
+                raise RuntimeError(_FREED_MSG)
             return ()
         out = []
         arrays = self._as_arrays
         for s in saved:
-            if s.__class__ is not tuple:  # a non-tensor (scalar, None) kept as it is
-                out.append(s)
+            if s.__class__ is not tuple:
+                if isinstance(s, Tensor):
+                    vc = s._vc
+                    if vc is not None and vc[0]:
+                        self._raise_version_error(s, 0, vc[0], s._grad_fn, s._output_nr)
+                    out.append(s._data if arrays else s)
+                else:
+                    out.append(s)  # a non-tensor (scalar, None) kept as it is
             elif len(s) == 2:
                 t, ver = s
                 vc = t._vc
@@ -246,8 +268,7 @@ class BackwardNode(Node):
 
     def _release(self):
         if self._saved:
-            self._saved = None
-            self._freed = True
+            self._saved = RELEASED
 
     @property
     def metadata(self) -> dict:
@@ -277,14 +298,10 @@ class BackwardNode(Node):
 
 
 def _accumulator(t):
-    """The AccumulateGrad node of leaf `t`; cached weakly so a dead graph frees it."""
-    ref = t._grad_acc
-    if ref is not None:
-        acc = ref()
-        if acc is not None:
-            return acc
-    acc = AccumulateGrad(t)
-    t._grad_acc = weakref.ref(acc)
+    """The AccumulateGrad node of leaf `t`, made on first use and kept by the leaf."""
+    acc = t._grad_acc
+    if acc is None:
+        acc = t._grad_acc = AccumulateGrad(t)
     return acc
 
 
@@ -408,6 +425,37 @@ def _apply_op(cls, *args, **kwargs):
 # Op.apply is the dispatcher itself: one Python call per op instead of two.
 Op.apply = classmethod(_apply_op)
 
+
+def apply_binary(cls, a, b):
+    """`cls.apply(a, b)` for two operands and no options: the arithmetic operators' path,
+    without argument packing."""
+    if observers:
+        return _apply_observed(cls, (a, b), _NO_KWARGS)
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    if cls.differentiable and ((ta and a._requires_grad) or (tb and b._requires_grad)) and \
+            _enabled_var.get():
+        return _record(cls, (a, b), _NO_KWARGS)
+    try:
+        out = cls.forward(_NULL, a._data if ta else a, b._data if tb else b)
+    except (TypeError, ValueError) as exc:
+        err = _device_error((a, b))
+        if err is not None:
+            raise err from None
+        raise exc
+    if out.__class__ is not _ndarray:
+        out = _wrap_out(out)
+    r = _new(Tensor)
+    r._data = out
+    r._requires_grad = False
+    r._grad_fn = None
+    r._output_nr = 0
+    return r
+
+
+_NO_KWARGS = {}
+_NEEDS2 = ((False, False), (False, True), (True, False), (True, True))  # shared, not rebuilt
+
 _NO_EDGE = (None, 0)
 _PENDING = object()  # marks _in_meta as "computed once the output is known"
 
@@ -434,7 +482,7 @@ def _edge(a):
     if fn is not None:
         return (fn, a._output_nr)
     if a._requires_grad:
-        return (_accumulator(a), 0)
+        return _accumulator(a)._edge
     return _NO_EDGE
 
 
@@ -446,19 +494,19 @@ def _record(cls, args, kwargs):
         if isinstance(a, Tensor):
             fn = a._grad_fn
             ea = (fn, a._output_nr) if fn is not None else (
-                (_accumulator(a), 0) if a._requires_grad else _NO_EDGE)
+                _accumulator(a)._edge if a._requires_grad else _NO_EDGE)
             da = a._data
         else:
             ea, da = _NO_EDGE, a
         if isinstance(b, Tensor):
             fn = b._grad_fn
             eb = (fn, b._output_nr) if fn is not None else (
-                (_accumulator(b), 0) if b._requires_grad else _NO_EDGE)
+                _accumulator(b)._edge if b._requires_grad else _NO_EDGE)
             db = b._data
         else:
             eb, db = _NO_EDGE, b
         node.next_functions = (ea, eb)
-        node.needs_input_grad = (ea is not _NO_EDGE, eb is not _NO_EDGE)
+        node.needs_input_grad = _NEEDS2[(ea is not _NO_EDGE) * 2 + (eb is not _NO_EDGE)]
         node._in_meta = _PENDING
         arrays = (da, db)
     else:
@@ -481,38 +529,56 @@ def _record(cls, args, kwargs):
     node._to_save = node._saved = None
     node._as_arrays = False
     try:
-        out = cls.forward(node, *arrays, **kwargs)
+        if kwargs or len(arrays) != 2:
+            out = cls.forward(node, *arrays, **kwargs)
+        else:
+            out = cls.forward(node, da, db)
     except (TypeError, ValueError) as exc:
         err = _device_error(args)
         if err is not None:
             raise err from None
         raise exc
     if out.__class__ is not tuple:
-        o = out if out.__class__ is np.ndarray else _wrap_out(out)
+        o = out if out.__class__ is _ndarray else _wrap_out(out)
         dt = o.dtype
+        r = _new(Tensor)
+        r._data = o
         if dt.kind == "f" and node._non_diff is None:
-            r = Tensor._make(o, True, node, 0)
+            r._requires_grad = True
+            r._grad_fn = node
         else:
-            r = Tensor._make(o)
-        shape = o.shape
-        node._out_meta = ((shape, dt),)
-        # Inputs shaped and typed like the output need no unbroadcasting or cast in backward;
-        # None tells the engine to skip those checks entirely.
+            r._requires_grad = False
+            r._grad_fn = None
+        r._output_nr = 0
+        node._out_meta = ((o.shape, dt),)
+        # Inputs the size and dtype of the output were not broadcast (broadcasting only ever
+        # grows the size), so backward needs no unbroadcasting or cast for them; None tells
+        # the engine to skip those checks entirely. Comparing sizes avoids building shapes.
+        size = o.size
         if len(arrays) == 2:
-            ma = None if ea is _NO_EDGE or (da.shape == shape and da.dtype is dt) else (
+            ma = None if ea is _NO_EDGE or (da.size == size and size and da.dtype is dt) else (
                 da.shape, da.dtype)
-            mb = None if eb is _NO_EDGE or (db.shape == shape and db.dtype is dt) else (
+            mb = None if eb is _NO_EDGE or (db.size == size and size and db.dtype is dt) else (
                 db.shape, db.dtype)
             node._in_meta = None if ma is None and mb is None else (ma, mb)
         else:
-            metas = [None if e is _NO_EDGE or (d.shape == shape and d.dtype is dt) else
-                     (d.shape, d.dtype) for e, d in zip(node.next_functions, arrays)]
-            node._in_meta = None if not any(metas) else metas
+            metas = None
+            for i, (e, d) in enumerate(zip(node.next_functions, arrays)):
+                if e is not _NO_EDGE and not (d.size == size and size and d.dtype is dt):
+                    if metas is None:
+                        metas = [None] * len(arrays)
+                    metas[i] = (d.shape, d.dtype)
+            node._in_meta = metas
         if cls.view:
             _mark_view(r, args[0])
-        if node._to_save is not None:
-            node._saved = _pack_saved(node._to_save, args, arrays, (out,), (o,), (r,))
+        ts = node._to_save
+        if ts is not None:
             node._to_save = None
+            if len(ts) == 2 and len(arrays) == 2 and ts[0] is da and ts[1] is db:
+                # the usual binary op saving both operands (Mul): no search needed
+                node._saved = (_saved_form(a), _saved_form(b))
+            else:
+                node._saved = _pack_saved(ts, args, arrays, (out,), (o,), (r,))
         return r
     if node._in_meta is _PENDING:
         node._in_meta = [None if e is _NO_EDGE else (d.shape, d.dtype)
@@ -547,31 +613,45 @@ def _pack_saved(to_save, args, arrays, raw, outs, results):
     saved = []
     n = len(arrays)
     for s in to_save:
-        if s is None or s.__class__ in _PLAIN:
-            saved.append(s)  # a scalar operand or None: kept as it is
-            continue
         # identity tests, unrolled for the usual one or two operands
-        k = 0 if s is arrays[0] else 1 if n > 1 and s is arrays[1] else -1
-        if k < 0 and n > 2:
-            k = next((i for i in range(2, n) if s is arrays[i]), -1)
-        if k < 0:
-            k = next((i for i in range(n) if s is args[i]), -1)
-        if k >= 0 and isinstance(args[k], Tensor):
-            a = args[k]
-            vc = a._vc
-            saved.append((a, 0 if vc is None else vc[0]))
+        if s is arrays[0]:
+            k = 0
+        elif n > 1 and s is arrays[1]:
+            k = 1
+        else:
+            k = _find_operand(s, args, arrays)
+        if k >= 0:
+            saved.append(_saved_form(args[k]))  # a scalar operand is kept as it is
+            continue
+        if s is None or s.__class__ in _PLAIN:
+            saved.append(s)
             continue
         for i, r in enumerate(results):
             if s is outs[i] or s is r or s is raw[i]:
                 if r._grad_fn is not None:
                     saved.append((r._data, _shared_vc(r), 0, i))
                 else:
-                    saved.append((r, _version_of(r)))
+                    saved.append(_saved_form(r))
                 break
         else:  # an intermediate computed in forward: a constant for backward
             t = s if isinstance(s, Tensor) else Tensor._make(_wrap_out(s))
-            saved.append((t, _version_of(t)))
+            saved.append(_saved_form(t))
     return saved
+
+
+def _saved_form(t):
+    """How an input or a constant is kept in `_saved` (see the format note above)."""
+    if not isinstance(t, Tensor):
+        return t
+    vc = t._vc
+    return t if vc is None or not vc[0] else (t, vc[0])
+
+
+def _find_operand(s, args, arrays):
+    for i in range(len(arrays)):
+        if s is arrays[i] or s is args[i]:
+            return i
+    return -1
 
 
 def _apply_user(cls, args, kwargs):

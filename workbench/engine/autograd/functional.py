@@ -776,16 +776,24 @@ def _backward(node, grads, arrays):
 def _in_metas(node):
     """(shape, dtype) of each input a gradient goes to, None where there is no edge.
 
-    The engine records None for inputs shaped and typed like the (single) output.
+    The engine records None for inputs that were not broadcast (same size and dtype as the
+    output); their shape is then the producing node's output shape.
     """
     metas = node._in_meta
-    edges = node.next_functions
-    out_meta = node._out_meta
-    same = out_meta[0] if len(out_meta) == 1 else None
-    if metas is None:
-        return [None if nxt is None else same for nxt, _ in edges]
-    return [None if nxt is None else (same if m is None else m)
-            for m, (nxt, _) in zip(metas, edges)]
+    out = []
+    for i, (nxt, nr) in enumerate(node.next_functions):
+        if nxt is None:
+            out.append(None)
+            continue
+        m = None if metas is None else metas[i]
+        if m is None:
+            if nxt.__class__ is _fn.AccumulateGrad:
+                d = nxt.variable._data
+                m = (d.shape, d.dtype)
+            else:
+                m = nxt._out_meta[nr]
+        out.append(m)
+    return out
 
 
 def _wrong_count(node, expected, got):

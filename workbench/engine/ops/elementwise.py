@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import function as _f
-from ..autograd.function import Op
+from ..autograd.function import Op, apply_binary
 from ._util import as_operand, promote
 
 __all__ = [
@@ -1515,11 +1515,12 @@ def _fast_operator(op, fn, floating=False, reflected=False):
         if isinstance(other, ElementwiseMethods):
             if other._data.dtype is d and (not floating or d.kind == "f"):
                 try:
-                    return op.apply(other, self) if reflected else op.apply(self, other)
+                    return apply_binary(op, other, self) if reflected else \
+                        apply_binary(op, self, other)
                 except ValueError:
                     pass  # shapes that don't broadcast: the general path words the error
         elif (other.__class__ is float or other.__class__ is int) and d.kind == "f":
-            return op.apply(other, self) if reflected else op.apply(self, other)
+            return apply_binary(op, other, self) if reflected else apply_binary(op, self, other)
         return general(self, other)
 
     return dunder
