@@ -10,10 +10,8 @@ import numpy as np
 import pytest
 
 import workbench.engine as torch
-from workbench.engine.autograd.function import Op
-
 from tests.engine.helpers import make_inputs
-
+from workbench.engine.autograd.function import Op
 
 # op class name -> (function of the inputs, input shapes, positive inputs?)
 CASES = {

@@ -4,7 +4,19 @@ NumPy on the CPU, CuPy on an NVIDIA GPU when it is installed. Never imports Qt o
 from workbench.
 """
 
+import numpy as _np
+
+# The submodule `tensor` must load before `creation` so that creation's `tensor` function,
+# imported below, is what `workbench.engine.tensor` names (the submodule import would replace it).
+from .tensor import Size, Tensor  # isort: split
+
 from . import autograd
+from .autograd import (
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    is_inference_mode_enabled,
+    set_anomaly_enabled,
+)
 from .autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -12,7 +24,6 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .tensor import Size, Tensor  # noqa: I001 - tensor must load before the op families use it
 from .creation import *  # noqa: F403
 from .creation import __all__ as _creation_all
 from .device import cuda, device
@@ -52,6 +63,22 @@ from .printing import get_printoptions, set_printoptions
 
 __version__ = "0.1.0"
 
+
+def equal(input, other) -> bool:
+    """True when both have the same shape and elements (no broadcasting, no gradient)."""
+    return input.shape == other.shape and (input == other).all().item()  # `bool` is a dtype here
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    xp = input._xp
+    o = other._data if isinstance(other, Tensor) else other
+    return Tensor._make(xp.asarray(xp.isclose(input._data, o, rtol=rtol, atol=atol,
+                                              equal_nan=equal_nan)))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return isclose(input, other, rtol, atol, equal_nan).all().item()
+
 from . import nn, optim, utils  # noqa: E402 - need Tensor and the op families loaded
 
 __all__ = [
@@ -61,5 +88,11 @@ __all__ = [
     "float", "float32", "float64", "double", "float16", "half", "int", "int8", "int16", "int32",
     "int64", "long", "short", "uint8", "bool",
     *_creation_all, *_elementwise_all, *_indexing_all, *_linalg_all, *_reduction_all,
-    *_shape_all,
+    *_shape_all, "equal", "isclose", "allclose", "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled", "set_anomaly_enabled", "is_inference_mode_enabled",
 ]
+
+# PyTorch raises no floating-point warnings (log(0) is -inf, 0/0 is nan, quietly); NumPy warns.
+# The engine follows PyTorch. NumPy keeps this setting per thread: threads that run user code
+# (the app's workers) set it again when they start.
+_np.seterr(all="ignore")

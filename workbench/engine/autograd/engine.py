@@ -99,7 +99,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     With `accumulate` the leaves' `.grad` are filled (restricted to `inputs` when given);
     without it, the gradients reaching `inputs` are returned instead.
     """
-    T = _fn.Tensor
     if retain_graph is None:
         retain_graph = create_graph
     grads = _make_grads(outputs, grad_outputs)

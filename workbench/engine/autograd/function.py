@@ -23,7 +23,8 @@ from .grad_mode import state as _grad_state
 
 __all__ = ["Function", "Op", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx"]
 
-Tensor = None  # the Tensor class; bound by workbench.engine.tensor (the two modules need each other)
+# the Tensor class, bound by workbench.engine.tensor (the two modules need each other)
+Tensor = None
 _sequence = itertools.count()
 # [detect_anomaly on, check_nan]; [0] is read at node creation to keep forward stack traces
 _anomaly = [False, True]
@@ -317,7 +318,7 @@ class Function:
         suffix = "Backward0" if cls._array_forward else "Backward"
         cls._backward_cls = type(cls.__name__ + suffix, (BackwardNode,),
                                  {"__slots__": (), "__module__": cls.__module__})
-        cls._backward_cls._fn = cls  # noqa: see BackwardNode.apply
+        cls._backward_cls._fn = cls  # the node finds its op's backward through this
 
     @staticmethod
     def forward(ctx, *args, **kwargs):

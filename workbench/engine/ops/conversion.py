@@ -108,6 +108,14 @@ class ConversionMethods:
     def half(self):
         return self.to(_dt.float16)
 
+    def short(self):
+        return self.to(_dt.int16)
+
+    def data_ptr(self) -> int:
+        """The address of the first element (NumPy's or CuPy's buffer)."""
+        d = self._data
+        return d.ctypes.data if hasattr(d, "ctypes") else d.data.ptr
+
     def long(self):
         return self.to(_dt.int64)
 

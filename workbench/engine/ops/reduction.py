@@ -18,7 +18,7 @@ from ._util import dims_tuple, wrap_dim
 
 __all__ = [
     "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "norm", "logsumexp",
-    "cumsum", "argmax", "argmin", "sum_to",
+    "cumsum", "argmax", "argmin", "sum_to", "all", "any", "softmax", "log_softmax",
 ]
 
 
@@ -615,8 +615,50 @@ def sum_to(input, shape):
     return SumTo.apply(input, shape=shape)
 
 
+class _Truth(Op):
+    """all / any: boolean reductions, no gradient."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False, reduce="all"):
+        return getattr(a.astype(bool, copy=False), reduce)(axis=dim, keepdims=keepdim)
+
+
+def all(input, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    return _Truth.apply(input, dim=dims_tuple(dim, input.ndim), keepdim=keepdim, reduce="all")
+
+
+def any(input, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    return _Truth.apply(input, dim=dims_tuple(dim, input.ndim), keepdim=keepdim, reduce="any")
+
+
+def softmax(input, dim, dtype=None):
+    from ..nn.functional import softmax as f
+
+    return f(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    from ..nn.functional import log_softmax as f
+
+    return f(input, dim, dtype=dtype)
+
+
 class ReductionMethods:
     __slots__ = ()
+
+    def all(self, dim=None, keepdim=False):
+        return all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return any(self, dim, keepdim)
+
+    def softmax(self, dim, dtype=None):
+        return softmax(self, dim, dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return log_softmax(self, dim, dtype)
 
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         return sum(self, dim, keepdim, dtype=dtype)
