@@ -25,6 +25,10 @@ CASES = {
     "Tanh": (lambda a: a.tanh(), [(2, 3)], False),
     "Sigmoid": (lambda a: a.sigmoid(), [(2, 3)], False),
     "Relu": (lambda a: a.relu(), [(2, 3)], False),
+    "Pow": (lambda a: a**3, [(2, 3)], False),
+    "Sum": (lambda a: a.sum(), [(2, 3)], False),
+    "SumDim": (lambda a: a.sum(1, keepdim=False), [(2, 3)], False),
+    "Mean": (lambda a: a.mean(0), [(2, 3)], False),
 }
 
 
@@ -39,7 +43,7 @@ def _flagged_ops():
 
 
 def test_every_array_backward_op_is_checked_here():
-    missing = sorted(set(_flagged_ops()) - set(CASES))
+    missing = sorted(set(_flagged_ops()) - set(CASES))  # subclasses inherit their base's case
     assert not missing, f"add cases for these array_backward ops: {missing}"
 
 
@@ -48,7 +52,7 @@ def test_array_mode_matches_tensor_mode(name):
     fn, shapes, positive = CASES[name]
     inputs = make_inputs(*shapes, positive=positive, seed=3)
     out = fn(*inputs)
-    assert type(out.grad_fn).__name__.startswith(name)
+    assert name in {c.__name__ for c in out.grad_fn._fn.__mro__}  # the case runs that op
     g = torch.tensor(np.random.default_rng(4).standard_normal(out.shape))
     fast = torch.autograd.grad(out, inputs, g, retain_graph=True)  # array mode
     slow = torch.autograd.grad(out, inputs, g, create_graph=True)  # Tensor mode

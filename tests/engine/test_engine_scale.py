@@ -95,3 +95,30 @@ def test_first_order_result_is_the_same_in_both_engine_modes(create_graph):
     expected = np.where(val > 0, np.exp(inner) * d_inner - 2 * (1 - np.tanh(xs) ** 2), 0.0)
     np.testing.assert_allclose(g.detach().numpy(), expected, rtol=1e-12)
     assert (g.grad_fn is not None) == create_graph
+
+
+def test_grad_never_aliases_what_the_user_holds():
+    a = torch.randn(3, requires_grad=True)
+    b = torch.randn(3, requires_grad=True)
+    v = torch.ones(3)
+    a.backward(v)  # the user's gradient becomes .grad: it must be a copy
+    v.add_(1.0)
+    np.testing.assert_array_equal(a.grad.numpy(), np.ones(3, np.float32))
+    a.grad = None
+    (a + b).sum().backward()  # one gradient array reaches both leaves
+    a.grad.add_(1.0)
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones(3, np.float32))
+
+
+def test_a_fresh_gradient_is_taken_over_not_copied(monkeypatch):
+    from workbench.engine.autograd import engine
+
+    stolen = []
+    real = engine._accumulate
+    monkeypatch.setattr(engine, "_accumulate",
+                        lambda var, g, cg, steal=False: (stolen.append(steal), real(var, g, cg,
+                                                                                    steal)))
+    layer = torch.nn.Linear(5, 3)
+    (layer(torch.randn(4, 5)) ** 2).sum().backward()
+    assert stolen == [True, True]  # weight and bias gradients, made by the backward itself
+    assert not np.shares_memory(layer.weight.grad.numpy(), layer.bias.grad.numpy())

@@ -9,6 +9,7 @@ op's backward has to think about it.
 from __future__ import annotations
 
 import heapq
+import sys
 import warnings
 
 from . import function as _fn
@@ -21,6 +22,7 @@ observers = []  # profiler hooks for backward-node execution; empty means zero c
 
 
 _ACC_KEY = 1 << 62  # heap key of AccumulateGrad nodes: after every op node
+_refcount = sys.getrefcount
 
 
 def _make(data):
@@ -166,7 +168,15 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if node.__class__ is AccumulateGrad:
                 var = node.variable  # None once the leaf is gone: its grad goes nowhere
                 if var is not None and accumulate and (capture is None or (node, 0) in capture):
-                    _accumulate(var, _make(buf[0]) if arrays else buf[0], create_graph)
+                    if arrays:
+                        g = buf[0]
+                        # Like PyTorch, take the gradient over as .grad instead of copying it
+                        # when nothing else can see it: a sum this pass made, or an array that
+                        # owns its memory and is referenced only here (buf, g, the argument).
+                        steal = id(g) in owned or (g.base is None and _refcount(g) <= 3)
+                        _accumulate(var, _make(g), False, steal)
+                    else:
+                        _accumulate(var, buf[0], create_graph)
                 if node._post_hooks:
                     tb = _wrap(buf) if arrays else buf
                     for h in list(node._post_hooks.values()):
@@ -209,6 +219,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                         owned.add(id(total))
                         owned_refs.append(total)
                         cur[nr] = total
+            grads_out = g = None  # hold no gradient past its node: .grad may take it over
     except Exception:
         if _fn._anomaly[0]:
             _warn_forward_trace(node)
@@ -520,13 +531,18 @@ _Copy._backward_cls.__name__ = "CopyBackwards"
 _Copy._backward_cls.name = lambda self: "torch::autograd::CopyBackwards"
 
 
-def _accumulate(var, g, create_graph):
+def _accumulate(var, g, create_graph, steal=False):
     if g._data.shape != var._data.shape:
         g = _sum_to(g, var._data.shape, "AccumulateGrad")
+        steal = False
     cur = var._grad
     if cur is None:
-        # a private copy: the same tensor may have reached another leaf or be the user's
-        var._grad = _Copy.apply(g) if create_graph else _fn.Tensor._make(g._data.copy())
+        # a private copy unless the caller knows nobody else holds it: the same tensor may
+        # have reached another leaf or be the user's
+        if create_graph:
+            var._grad = _Copy.apply(g)
+        else:
+            var._grad = _fn.Tensor._make(g._data if steal else g._data.copy())
     elif create_graph:
         var._grad = cur + g
     else:

@@ -132,7 +132,10 @@ def _apply(op, *operands, **options):
 
 
 def _zeros(like):
-    """A gradient of zeros (no history), where PyTorch's formula is zeros_like(grad)."""
+    """A gradient of zeros (no history), where PyTorch's formula is zeros_like(grad); an array
+    when `like` is one (an array-mode backward)."""
+    if not isinstance(like, _f.Tensor):
+        return _xp(like).zeros(like.shape, like.dtype)
     return _f.Tensor._make(like._xp.zeros(like._data.shape, like._data.dtype))
 
 
@@ -368,6 +371,8 @@ class Neg(Op):
 
 class Pow(Op):
     """input ** exponent with a scalar exponent (PowBackward0)."""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, a, exponent):

@@ -79,7 +79,17 @@ def _np_dtype(dtype):
 
 # ----- sum, mean, prod -----------------------------------------------------------------------
 
+def expand_to(g, shape):
+    """`expand` for backward formulas: Tensors normally, raw arrays in an array-mode backward
+    (where it is NumPy's or CuPy's read-only broadcast view)."""
+    if isinstance(g, _f.Tensor):
+        return g.expand(shape)
+    return _xp(g).broadcast_to(g, shape)
+
+
 class Sum(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False, dtype=None):
         ctx.in_shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
@@ -87,7 +97,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _kept(grad, ctx.in_shape, ctx.dim, ctx.keepdim).expand(ctx.in_shape)
+        return expand_to(_kept(grad, ctx.in_shape, ctx.dim, ctx.keepdim), ctx.in_shape)
 
 
 @grad_fn_name("SumBackward1")
@@ -101,6 +111,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - PyTorch'
 
 
 class Mean(Op):
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False, dtype=None):
         ctx.in_shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
@@ -114,7 +126,7 @@ class Mean(Op):
     @staticmethod
     def backward(ctx, grad):
         n = _count(ctx.in_shape, ctx.dim)
-        return (_kept(grad, ctx.in_shape, ctx.dim, ctx.keepdim) / n).expand(ctx.in_shape)
+        return expand_to(_kept(grad, ctx.in_shape, ctx.dim, ctx.keepdim) / n, ctx.in_shape)
 
 
 @grad_fn_name("MeanBackward1")
