@@ -19,8 +19,13 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
+# One BLAS/OpenMP thread for every engine: on this 2-core machine multi-threaded matrix
+# products have a long, noisy tail that swamps the per-op costs being compared.
+BENCH_ENV = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 bench: $(VENV)/.installed
-	$(BIN)/python -m benchmarks
+	$(BENCH_ENV) $(BIN)/python -m benchmarks
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.memory
 
 # A separate environment with PyTorch, only for the benchmarks' comparison column.
 bench-torch:

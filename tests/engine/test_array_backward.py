@@ -66,3 +66,11 @@ def test_array_mode_keeps_dtype_and_0d_results():
     (x * 3.0).exp().backward()
     assert x.grad.dtype == torch.float32 and x.grad.shape == ()
     np.testing.assert_allclose(x.grad.item(), 3 * np.exp(6.0), rtol=1e-6)
+
+
+def test_relu_backward_gives_exact_zeros_where_masked_even_for_nan_grads():
+    x = torch.tensor([-1.0, 0.0, 2.0, 3.0], requires_grad=True)
+    y = x.relu()
+    y.backward(torch.tensor([float("nan"), float("inf"), float("nan"), -2.0]))
+    g = x.grad.numpy()
+    assert g[0] == 0 and g[1] == 0 and np.isnan(g[2]) and g[3] == -2.0

@@ -513,15 +513,20 @@ def _record(cls, args, kwargs):
     else:
         edges = []
         arrays = []
+        needs = []
         for a in args:
             if isinstance(a, Tensor):
-                edges.append(_edge(a))
+                fn = a._grad_fn
+                e = (fn, a._output_nr) if fn is not None else (
+                    _accumulator(a)._edge if a._requires_grad else _NO_EDGE)
                 arrays.append(a._data)
             else:
-                edges.append(_NO_EDGE)
+                e = _NO_EDGE
                 arrays.append(a)
+            edges.append(e)
+            needs.append(e is not _NO_EDGE)
         node.next_functions = tuple(edges)
-        node.needs_input_grad = tuple(e is not _NO_EDGE for e in edges)
+        node.needs_input_grad = tuple(needs)
         node._in_meta = _PENDING
     node._seq = next(_sequence)
     node._module = _module_path_var.get()

@@ -1535,7 +1535,19 @@ def select(condition, input, other):
     """`where` for backward formulas: Tensors normally, raw arrays in an array-mode backward."""
     if isinstance(condition, _f.Tensor):
         return where(condition, input, other)
+    if (other.__class__ in (int, float) and other == 0 and input.__class__ is np.ndarray
+            and condition.__class__ is np.ndarray
+            and input.shape == condition.shape and input.dtype.itemsize in _BITS):
+        # NumPy's where on an unpredictable mask is ~10x slower than clearing the bits of
+        # the masked elements (which also gives an exact 0 where `input` is nan or inf)
+        ints = _BITS[input.dtype.itemsize]
+        mask = condition.view(np.uint8).astype(ints)
+        np.negative(mask, out=mask)  # 1 -> all bits set, 0 -> none
+        return (input.view(ints) & mask).view(input.dtype)
     return _xp(condition).where(condition, input, other)
+
+
+_BITS = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
 def _rtruediv(self, other):

@@ -75,6 +75,19 @@ class Mm(Addmm):
 
 
 def linear(input, weight, bias=None):
+    # the usual case, checked on the arrays' own shapes (cheaper than Size objects)
+    x, w = input._data, weight._data
+    if x.ndim and w.ndim == 2 and x.shape[-1] == w.shape[1] and x.dtype == w.dtype:
+        if bias is None:
+            return Mm.apply(input, weight)
+        b = bias._data
+        if b.ndim == 1 and b.shape[0] == w.shape[0] and b.dtype == x.dtype:
+            return Addmm.apply(input, weight, bias)
+    return _linear_checked(input, weight, bias)
+
+
+def _linear_checked(input, weight, bias):
+    """`linear` with every check and PyTorch's message for each."""
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(
             f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
