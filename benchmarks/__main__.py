@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .timing import best_time
-from .workloads import WORKLOADS
+from .workloads import GPU_WORKLOADS, WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,8 @@ def time_torch(names, repeat):
         return {}
     code = (
         "import json, sys, torch\n"
-        "from benchmarks.workloads import WORKLOADS\n"
+        "from benchmarks.workloads import GPU_WORKLOADS, WORKLOADS\n"
+        "WORKLOADS.update(GPU_WORKLOADS)\n"
         "from benchmarks.timing import best_time\n"
         f"names = {names!r}\n"
         f"print(json.dumps({{n: best_time(WORKLOADS[n][0](torch), repeat={repeat}) "
@@ -50,7 +51,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("names", nargs="*", help="workloads to run (default: all)")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--gpu",
+        action="store_true",
+        help="also run the GPU workloads (needs CuPy and a CUDA device)",
+    )
     args = parser.parse_args(argv)
+    if args.gpu:
+        WORKLOADS.update(GPU_WORKLOADS)
     names = args.names or list(WORKLOADS)
     np.seterr(all="ignore")
     import workbench.engine as ours
@@ -63,19 +71,27 @@ def main(argv=None):
         rows.append((n, t_ours, t_floor, target))
     torch_times = time_torch(names, args.repeat)
 
-    print(f"{'workload':<18}{'ours ms':>10}{'floor ms':>10}{'torch ms':>10}"
-          f"{'ours/floor':>12}{'ours/torch':>12}{'torch/floor':>12}  target")
+    print(
+        f"{'workload':<18}{'ours ms':>10}{'floor ms':>10}{'torch ms':>10}"
+        f"{'ours/floor':>12}{'ours/torch':>12}{'torch/floor':>12}  target"
+    )
     for n, t, f, target in rows:
         tt = torch_times.get(n)
-        cells = [f"{n:<18}", f"{t * 1e3:>10.2f}", f"{f * 1e3:>10.2f}" if f else f"{'-':>10}",
-                 f"{tt * 1e3:>10.2f}" if tt else f"{'-':>10}",
-                 f"{t / f:>12.2f}" if f else f"{'-':>12}",
-                 f"{t / tt:>12.2f}" if tt else f"{'-':>12}",
-                 f"{tt / f:>12.2f}" if (tt and f) else f"{'-':>12}"]
+        cells = [
+            f"{n:<18}",
+            f"{t * 1e3:>10.2f}",
+            f"{f * 1e3:>10.2f}" if f else f"{'-':>10}",
+            f"{tt * 1e3:>10.2f}" if tt else f"{'-':>10}",
+            f"{t / f:>12.2f}" if f else f"{'-':>12}",
+            f"{t / tt:>12.2f}" if tt else f"{'-':>12}",
+            f"{tt / f:>12.2f}" if (tt and f) else f"{'-':>12}",
+        ]
         print("".join(cells) + "  " + target)
     if not torch_times:
-        print("(PyTorch not found: `make bench-torch` makes .venv-torch, or set "
-              "WORKBENCH_TORCH_PYTHON)")
+        print(
+            "(PyTorch not found: `make bench-torch` makes .venv-torch, or set "
+            "WORKBENCH_TORCH_PYTHON)"
+        )
 
 
 if __name__ == "__main__":

@@ -80,8 +80,10 @@ def main(argv=None) -> int:
     growth = rows[args.steps][0] - rows[base][0]
     counts_flat = rows[args.steps][1:] == rows[base][1:]
     print(f"RSS growth from step {base} to {args.steps}: {growth:.2f} MiB (limit {LIMIT_MIB})")
-    print(f"live Tensors/Nodes {'flat' if counts_flat else 'GROWING'} from step {base}: "
-          f"{rows[base][1:]} -> {rows[args.steps][1:]}")
+    print(
+        f"live Tensors/Nodes {'flat' if counts_flat else 'GROWING'} from step {base}: "
+        f"{rows[base][1:]} -> {rows[args.steps][1:]}"
+    )
     ok = growth < LIMIT_MIB and counts_flat
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

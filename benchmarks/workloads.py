@@ -10,6 +10,7 @@ import numpy as np
 
 # ----- chain: the tutorial's profiler loop, z = (z / x) * y a thousand times ----------------
 
+
 def chain(torch):
     def run():
         x = torch.randn(2, 3, requires_grad=True)
@@ -48,6 +49,7 @@ def chain_floor():
 
 # ----- small_op: one 2x3 multiply, grad off and grad on -------------------------------------
 
+
 def small_op_nograd(torch):
     a = torch.randn(2, 3)
     b = torch.randn(2, 3)
@@ -82,6 +84,7 @@ def small_op_floor():
 
 
 # ----- tiny_step: the autograd tutorial's TinyModel, one SGD step ---------------------------
+
 
 def tiny_step(torch):
     class TinyModel(torch.nn.Module):
@@ -139,11 +142,13 @@ def tiny_step_floor():
 
 # ----- mlp_adam_step: 784-512-512-10 MLP, cross-entropy, one Adam step ----------------------
 
+
 def mlp_adam_step(torch, batch=256):
     nn = torch.nn
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
-                          nn.Linear(512, 10))
+    model = nn.Sequential(
+        nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10)
+    )
     x = torch.randn(batch, 784)
     y = torch.randint(0, 10, (batch,))
     loss_fn = nn.CrossEntropyLoss()
@@ -155,6 +160,46 @@ def mlp_adam_step(torch, batch=256):
         loss.backward()
         optimizer.step()
         return loss
+
+    return run
+
+
+def mlp_adam_step_cuda(torch, batch=1024):
+    """mlp_adam_step on the GPU (batch 1024), synchronised so the step's device work counts."""
+    nn = torch.nn
+    torch.manual_seed(0)
+    dev = torch.device("cuda")
+    model = nn.Sequential(
+        nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10)
+    ).to(dev)
+    x = torch.randn(batch, 784).to(dev)
+    y = torch.randint(0, 10, (batch,)).to(dev)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def run():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        torch.cuda.synchronize()
+        return loss
+
+    return run
+
+
+def chain_cuda(torch):
+    """The chain on the GPU: per-op overhead plus kernel launches."""
+    dev = torch.device("cuda")
+
+    def run():
+        x = torch.randn(2, 3).to(dev).requires_grad_()
+        y = torch.rand(2, 3).to(dev).requires_grad_()
+        z = torch.ones(2, 3).to(dev).requires_grad_()
+        for _ in range(1000):
+            z = (z / x) * y
+        z.sum().backward()
+        torch.cuda.synchronize()
 
     return run
 
@@ -221,6 +266,7 @@ def mlp_adam_step_floor():
 
 # ----- hessian_20: the tutorial's advanced section, a 20x20 Hessian in float64 --------------
 
+
 def _hessian_20(torch, vectorize):
     torch.manual_seed(0)
     v = torch.randn(20, dtype=torch.float64)
@@ -244,11 +290,19 @@ def hessian_20_vec(torch):
 
 # ----- cnn_step: a two-conv CNN on 28x28 images, one SGD step --------------------------------
 
+
 def cnn_step(torch):
     nn = torch.nn
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3),
-                          nn.ReLU(), nn.Flatten(), nn.Linear(16 * 11 * 11, 10))
+    model = nn.Sequential(
+        nn.Conv2d(1, 8, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(16 * 11 * 11, 10),
+    )
     x = torch.randn(32, 1, 28, 28)
     y = torch.randint(0, 10, (32,))
     loss_fn = nn.CrossEntropyLoss()
@@ -273,4 +327,10 @@ WORKLOADS = {
     "hessian_20": (hessian_20, None, "ours <= 1.0x PyTorch"),
     "hessian_20_vec": (hessian_20_vec, None, "ours <= 1.0x PyTorch"),
     "cnn_step": (cnn_step, None, "report the ratio to PyTorch"),
+}
+
+# Run only where a CUDA device is visible (`python -m benchmarks --gpu`).
+GPU_WORKLOADS = {
+    "mlp_adam_step_cuda": (mlp_adam_step_cuda, None, "report the ratio to PyTorch (GPU)"),
+    "chain_cuda": (chain_cuda, None, "report the ratio to PyTorch (GPU)"),
 }

@@ -13,8 +13,10 @@ import workbench.engine as torch
 from workbench.engine.autograd import Function
 
 ag = torch.autograd
-ENABLED = ("Anomaly Detection has been enabled. This mode will increase the runtime and should "
-           "only be enabled for debugging.")
+ENABLED = (
+    "Anomaly Detection has been enabled. This mode will increase the runtime and should "
+    "only be enabled for debugging."
+)
 HERE = __file__
 
 
@@ -53,6 +55,7 @@ def test_flags_default_and_context_manager():
 
 def test_detect_anomaly_as_a_decorator():
     with pytest.warns(UserWarning, match=re.escape(ENABLED)):
+
         @ag.detect_anomaly()
         def f():
             return ag.is_anomaly_enabled()
@@ -79,11 +82,15 @@ def test_nan_gradient_raises_and_points_at_the_forward_line():
     assert msg == "Function 'SqrtBackward0' returned nan values in its 0th output."
     assert len(traces) == 1
     head, *frames = traces[0].split("\n")
-    assert head == "Error detected in SqrtBackward0. Traceback of forward call that caused the " \
-                   "error:"
-    assert frames[-3:] == [f'  File "{HERE}", line {_line_of("y = x.sqrt()  # <-")}, in '
-                           "test_nan_gradient_raises_and_points_at_the_forward_line",
-                           "    y = x.sqrt()  # <- the line the traceback must show", ""]
+    assert (
+        head == "Error detected in SqrtBackward0. Traceback of forward call that caused the error:"
+    )
+    assert frames[-3:] == [
+        f'  File "{HERE}", line {_line_of("y = x.sqrt()  # <-")}, in '
+        "test_nan_gradient_raises_and_points_at_the_forward_line",
+        "    y = x.sqrt()  # <- the line the traceback must show",
+        "",
+    ]
     assert "workbench/engine" not in traces[0]  # no dispatch frames
 
 
@@ -114,8 +121,10 @@ def test_nodes_made_before_anomaly_mode_have_no_traceback():
     with ag.set_detect_anomaly(True):
         msg, traces = run_backward(loss)
     assert msg == "Function 'SqrtBackward0' returned nan values in its 0th output."
-    assert traces == ["Error detected in SqrtBackward0. No forward pass information available. "
-                      "Enable detect anomaly during forward pass for more information."]
+    assert traces == [
+        "Error detected in SqrtBackward0. No forward pass information available. "
+        "Enable detect anomaly during forward pass for more information."
+    ]
 
 
 def test_errors_in_a_custom_backward_show_the_forward_call():
@@ -145,8 +154,10 @@ def test_version_errors_show_the_forward_call():
         out = (z * y).sum()  # <- saves y
         y.add_(1)
         msg, traces = run_backward(out)
-    assert msg.startswith("one of the variables needed for gradient computation has been "
-                          "modified by an inplace operation")
+    assert msg.startswith(
+        "one of the variables needed for gradient computation has been "
+        "modified by an inplace operation"
+    )
     assert traces[0].startswith("Error detected in MulBackward0.")
     assert "out = (z * y).sum()  # <- saves y" in traces[0]
 

@@ -28,8 +28,10 @@ SECOND_TIME = (
     "backward."
 )
 NOT_LEAF_SET = "you can only change requires_grad flags of leaf variables."
-DETACH_HINT = (" If you want to use a computed variable in a subgraph that doesn't require "
-               "differentiation use var_no_grad = var.detach().")
+DETACH_HINT = (
+    " If you want to use a computed variable in a subgraph that doesn't require "
+    "differentiation use var_no_grad = var.detach()."
+)
 
 
 def raises(exc, msg):
@@ -45,6 +47,7 @@ def leaf(*values):
 
 
 # ----- leaves and non-leaves -----------------------------------------------------------------
+
 
 def test_leaf_gets_grad_and_non_leaf_warns():
     a = leaf(1.0, 2.0, 3.0)
@@ -85,8 +88,7 @@ def test_tensors_without_history_are_leaves():
     assert z.is_leaf and not z.requires_grad and z.grad_fn is None
 
 
-@pytest.mark.parametrize("value, msg", [(False, NOT_LEAF_SET + DETACH_HINT),
-                                        (True, NOT_LEAF_SET)])
+@pytest.mark.parametrize("value, msg", [(False, NOT_LEAF_SET + DETACH_HINT), (True, NOT_LEAF_SET)])
 def test_requires_grad_setter_on_non_leaf(value, msg):
     b = leaf(1.0) * 2
     with raises(RuntimeError, msg):
@@ -102,8 +104,9 @@ def test_requires_grad_underscore_on_non_leaf():
 
 def test_requires_grad_on_integer_tensors():
     i = torch.tensor([1, 2])
-    with raises(RuntimeError, "only Tensors of floating point and complex dtype can require "
-                              "gradients"):
+    with raises(
+        RuntimeError, "only Tensors of floating point and complex dtype can require gradients"
+    ):
         i.requires_grad = True
     with raises(RuntimeError, "only Tensors of floating point dtype can require gradients"):
         i.requires_grad_()
@@ -139,8 +142,11 @@ def test_detach_in_place():
 
 
 def test_detach_in_place_refuses_views():
-    with pytest.raises(RuntimeError, match=r"^Can't detach views in-place\. Use detach\(\) "
-                                           r"instead\. If you are using DistributedDataParallel"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"^Can't detach views in-place\. Use detach\(\) "
+        r"instead\. If you are using DistributedDataParallel",
+    ):
         torch.ones(2, requires_grad=True).view(1, 2).detach_()
 
 
@@ -166,6 +172,7 @@ def test_numpy_refuses_tensors_that_require_grad():
 
 # ----- accumulation and freeing ---------------------------------------------------------------
 
+
 def test_backward_twice_with_retain_graph_accumulates():
     w = leaf(1.0, 2.0)
     loss = (w * w).sum()
@@ -174,12 +181,16 @@ def test_backward_twice_with_retain_graph_accumulates():
     np.testing.assert_array_equal(val(w.grad), [4, 8])
 
 
-@pytest.mark.parametrize("make", [
-    lambda w: (w * w).sum(),
-    lambda w: w.exp().sum(),
-    lambda w: w.sin().sum(),
-    lambda w: (w * 2).sum(),  # saves the scalar operand, as PyTorch's MulBackward0 does
-], ids=["mul", "exp", "sin", "mul_scalar"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda w: (w * w).sum(),
+        lambda w: w.exp().sum(),
+        lambda w: w.sin().sum(),
+        lambda w: (w * 2).sum(),  # saves the scalar operand, as PyTorch's MulBackward0 does
+    ],
+    ids=["mul", "exp", "sin", "mul_scalar"],
+)
 def test_second_backward_without_retain_graph_raises(make):
     w = leaf(1.0, 2.0)
     loss = make(w)
@@ -224,21 +235,42 @@ GRAD_DTYPE = (
     "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
     "the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
     "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break "
-    "downstream systems that assume they match.")
+    "downstream systems that assume they match."
+)
 
 
-@pytest.mark.parametrize("w_dtype, value, exc, msg", [
-    (torch.float32, torch.ones(3), RuntimeError, "attempting to assign a gradient of size '[3]' "
-     "to a tensor of size '[2]'. Please ensure that the gradient and the tensor are the same "
-     "size"),
-    (torch.float32, torch.ones(2, dtype=torch.float64), RuntimeError,
-     GRAD_DTYPE.format("double", "Float")),
-    (torch.float64, torch.ones(2), RuntimeError, GRAD_DTYPE.format("float", "Double")),
-    (torch.float64, torch.ones(2, dtype=torch.int64), RuntimeError,
-     GRAD_DTYPE.format("long int", "Double")),
-    (torch.float32, 3.0, TypeError,
-     "assigned grad expected to be a Tensor or None but got grad of type float"),
-])
+@pytest.mark.parametrize(
+    "w_dtype, value, exc, msg",
+    [
+        (
+            torch.float32,
+            torch.ones(3),
+            RuntimeError,
+            "attempting to assign a gradient of size '[3]' "
+            "to a tensor of size '[2]'. Please ensure that the gradient and the tensor are the same "
+            "size",
+        ),
+        (
+            torch.float32,
+            torch.ones(2, dtype=torch.float64),
+            RuntimeError,
+            GRAD_DTYPE.format("double", "Float"),
+        ),
+        (torch.float64, torch.ones(2), RuntimeError, GRAD_DTYPE.format("float", "Double")),
+        (
+            torch.float64,
+            torch.ones(2, dtype=torch.int64),
+            RuntimeError,
+            GRAD_DTYPE.format("long int", "Double"),
+        ),
+        (
+            torch.float32,
+            3.0,
+            TypeError,
+            "assigned grad expected to be a Tensor or None but got grad of type float",
+        ),
+    ],
+)
 def test_grad_setter_checks(w_dtype, value, exc, msg):
     w = torch.ones(2, dtype=w_dtype, requires_grad=True)
     with raises(exc, msg):
@@ -246,6 +278,7 @@ def test_grad_setter_checks(w_dtype, value, exc, msg):
 
 
 # ----- backward() ---------------------------------------------------------------------------
+
 
 def test_implicit_grad_needs_a_scalar():
     y = leaf(1.0, 2.0) * 2
@@ -264,21 +297,27 @@ def test_backward_with_gradient_is_a_vector_jacobian_product():
 @pytest.mark.parametrize("shape", [(2,), (3, 1)])
 def test_backward_gradient_of_the_wrong_shape(shape):
     y = leaf(1.0, 2.0, 3.0) * 2
-    msg = (f"Mismatch in shape: grad_output[0] has a shape of torch.Size({list(shape)}) and "
-           "output[0] has a shape of torch.Size([3]).")
+    msg = (
+        f"Mismatch in shape: grad_output[0] has a shape of torch.Size({list(shape)}) and "
+        "output[0] has a shape of torch.Size([3])."
+    )
     with raises(RuntimeError, msg):
         y.backward(torch.ones(*shape))
 
 
-@pytest.mark.parametrize("call, k", [
-    (lambda: torch.ones(2).sum().backward(), 0),
-    (lambda: torch.tensor(3).backward(), 0),  # an integer tensor: the same message
-    (lambda: torch.autograd.backward([leaf(1.0).sum(), torch.ones(2).sum()]), 1),
-    (lambda: torch.autograd.grad(torch.ones(2).sum(), leaf(1.0)), 0),
-])
+@pytest.mark.parametrize(
+    "call, k",
+    [
+        (lambda: torch.ones(2).sum().backward(), 0),
+        (lambda: torch.tensor(3).backward(), 0),  # an integer tensor: the same message
+        (lambda: torch.autograd.backward([leaf(1.0).sum(), torch.ones(2).sum()]), 1),
+        (lambda: torch.autograd.grad(torch.ones(2).sum(), leaf(1.0)), 0),
+    ],
+)
 def test_backward_of_a_tensor_that_does_not_require_grad(call, k):
-    with raises(RuntimeError, f"element {k} of tensors does not require grad and does not have "
-                              "a grad_fn"):
+    with raises(
+        RuntimeError, f"element {k} of tensors does not require grad and does not have a grad_fn"
+    ):
         call()
 
 
@@ -306,10 +345,13 @@ def test_backward_inputs_with_a_non_leaf_retains_its_grad():
     np.testing.assert_array_equal(val(b.grad), [1, 4])
 
 
-@pytest.mark.parametrize("inputs, msg", [
-    ([], "`inputs` argument to `backward()` cannot be empty."),
-    ([torch.ones(2)], "can't retain_grad on Tensor that has requires_grad=False"),
-])
+@pytest.mark.parametrize(
+    "inputs, msg",
+    [
+        ([], "`inputs` argument to `backward()` cannot be empty."),
+        ([torch.ones(2)], "can't retain_grad on Tensor that has requires_grad=False"),
+    ],
+)
 def test_backward_inputs_errors(inputs, msg):
     out = (leaf(1.0) * 2).sum()
     with raises(RuntimeError, msg):
@@ -331,8 +373,11 @@ def test_autograd_backward_with_several_roots():
 def test_create_graph_backward_warns_once_about_the_reference_cycle():
     _engine._warned_cycle[0] = False
     x = leaf(1.0, 2.0)
-    with pytest.warns(UserWarning, match=r"^Using backward\(\) with create_graph=True will "
-                                         r"create a reference cycle") as rec:
+    with pytest.warns(
+        UserWarning,
+        match=r"^Using backward\(\) with create_graph=True will "
+        r"create a reference cycle",
+    ) as rec:
         (x * x).sum().backward(create_graph=True)
         (x * x).sum().backward(create_graph=True)
         torch.autograd.grad((x * x).sum(), x, create_graph=True)
@@ -341,9 +386,10 @@ def test_create_graph_backward_warns_once_about_the_reference_cycle():
 
 # ----- autograd.grad ------------------------------------------------------------------------
 
+
 def test_grad_returns_a_tuple_and_leaves_grad_alone():
     a, b = leaf(1.0, 2.0), leaf(3.0, 4.0)
-    out = (a ** 2 * b).sum()
+    out = (a**2 * b).sum()
     ga, gb = torch.autograd.grad(out, [a, b], retain_graph=True)
     np.testing.assert_array_equal(val(ga), [6, 16])
     np.testing.assert_array_equal(val(gb), [1, 4])
@@ -356,8 +402,9 @@ def test_grad_with_grad_outputs_and_several_outputs():
     a, b = leaf(1.0, 2.0), leaf(3.0, 4.0)
     (g,) = torch.autograd.grad(a * b, a, grad_outputs=torch.tensor([1.0, 2.0]))
     np.testing.assert_array_equal(val(g), [3, 8])
-    (g,) = torch.autograd.grad([a * b, a * a], [a],
-                               grad_outputs=[torch.tensor([1.0, 2.0]), torch.ones(2)])
+    (g,) = torch.autograd.grad(
+        [a * b, a * a], [a], grad_outputs=[torch.tensor([1.0, 2.0]), torch.ones(2)]
+    )
     np.testing.assert_array_equal(val(g), [5, 12])
     (g,) = torch.autograd.grad([a.sum(), (a * 2).sum()], [a])
     np.testing.assert_array_equal(val(g), [3, 3])
@@ -365,24 +412,33 @@ def test_grad_with_grad_outputs_and_several_outputs():
 
 def test_grad_wrong_grad_output_shape():
     a = leaf(1.0, 2.0)
-    with raises(RuntimeError, "Mismatch in shape: grad_output[0] has a shape of "
-                              "torch.Size([3]) and output[0] has a shape of torch.Size([2])."):
+    with raises(
+        RuntimeError,
+        "Mismatch in shape: grad_output[0] has a shape of "
+        "torch.Size([3]) and output[0] has a shape of torch.Size([2]).",
+    ):
         torch.autograd.grad(a * 2, a, torch.ones(3))
 
 
 def test_grad_allow_unused_and_materialize_grads():
     a, c = leaf(1.0, 2.0), leaf(1.0, 1.0)
     out = (a * a).sum()
-    with raises(RuntimeError, "The differentiated Tensor at index 1 appears to not have been "
-                              "used in the graph. Set allow_unused=True if this is the desired "
-                              "behavior."):
+    with raises(
+        RuntimeError,
+        "The differentiated Tensor at index 1 appears to not have been "
+        "used in the graph. Set allow_unused=True if this is the desired "
+        "behavior.",
+    ):
         torch.autograd.grad(out, [a, c], retain_graph=True)
     ga, gc = torch.autograd.grad(out, [a, c], retain_graph=True, allow_unused=True)
     assert gc is None
     ga, gc = torch.autograd.grad(out, [a, c], retain_graph=True, materialize_grads=True)
     np.testing.assert_array_equal(val(gc), [0, 0])
-    with raises(ValueError, "Expected allow_unused to be True or not passed when "
-                            "materialize_grads=True, but got: allow_unused=False."):
+    with raises(
+        ValueError,
+        "Expected allow_unused to be True or not passed when "
+        "materialize_grads=True, but got: allow_unused=False.",
+    ):
         torch.autograd.grad(out, [a, c], materialize_grads=True, allow_unused=False)
 
 
@@ -414,12 +470,13 @@ def test_grad_with_respect_to_intermediates():
 
 def test_grad_create_graph_gives_differentiable_grads():
     a = leaf(1.0, 2.0)
-    (g,) = torch.autograd.grad((a ** 3).sum(), a, create_graph=True)
+    (g,) = torch.autograd.grad((a**3).sum(), a, create_graph=True)
     assert g.requires_grad and g.grad_fn is not None
     np.testing.assert_array_equal(val(g), [3, 12])
 
 
 # ----- the grad_fn graph ----------------------------------------------------------------------
+
 
 def test_tutorial_graph_walk():
     a = torch.linspace(0.0, 2.0 * math.pi, steps=25, requires_grad=True)
@@ -428,8 +485,12 @@ def test_tutorial_graph_walk():
     d = c + 1
     out = d.sum()
     assert "requires_grad=True" in repr(a)
-    for t, name in [(b, "SinBackward0"), (c, "MulBackward0"), (d, "AddBackward0"),
-                    (out, "SumBackward0")]:
+    for t, name in [
+        (b, "SinBackward0"),
+        (c, "MulBackward0"),
+        (d, "AddBackward0"),
+        (out, "SumBackward0"),
+    ]:
         assert f"grad_fn=<{name}>" in repr(t)
     add = out.grad_fn.next_functions[0][0]
     assert add.name() == "AddBackward0"

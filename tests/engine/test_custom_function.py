@@ -45,19 +45,20 @@ class Cube(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x ** 3
+        return x**3
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * 3 * x ** 2  # Tensor ops: differentiable again
+        return g * 3 * x**2  # Tensor ops: differentiable again
 
 
 def test_forward_backward_and_ctx():
     x = leaf()
     y = ScaledExp.apply(x, 2.0)
-    assert y.grad_fn.name() == "ScaledExpBackward" and type(y.grad_fn).__name__ == \
-        "ScaledExpBackward"
+    assert (
+        y.grad_fn.name() == "ScaledExpBackward" and type(y.grad_fn).__name__ == "ScaledExpBackward"
+    )
     assert "grad_fn=<ScaledExpBackward>" in repr(y)
     assert y.grad_fn.needs_input_grad == (True, False)
     assert y.grad_fn.k == 2.0 and y.grad_fn.grad_was_enabled is False  # forward runs in no_grad
@@ -93,10 +94,13 @@ def test_no_graph_when_nothing_requires_grad_or_under_no_grad():
     assert not y.requires_grad and y.grad_fn is None
 
 
-@pytest.mark.parametrize("ret, expected, got", [
-    (lambda g: g, 2, 1),
-    (lambda g: (g, g, g), 2, 3),
-])
+@pytest.mark.parametrize(
+    "ret, expected, got",
+    [
+        (lambda g: g, 2, 1),
+        (lambda g: (g, g, g), 2, 3),
+    ],
+)
 def test_wrong_number_of_gradients(ret, expected, got):
     class Bad(Function):
         @staticmethod
@@ -108,16 +112,25 @@ def test_wrong_number_of_gradients(ret, expected, got):
             return ret(g)
 
     a = leaf()
-    with raises(RuntimeError, f"function BadBackward returned an incorrect number of gradients "
-                              f"(expected {expected}, got {got})"):
+    with raises(
+        RuntimeError,
+        f"function BadBackward returned an incorrect number of gradients "
+        f"(expected {expected}, got {got})",
+    ):
         Bad.apply(a, a).sum().backward()
 
 
-@pytest.mark.parametrize("ret, msg", [
-    (lambda g: 3, "expected Variable or None (got int)"),
-    (lambda g: torch.ones(3), "Function BadBackward returned an invalid gradient at index 0 - "
-                              "got [3] but expected shape compatible with [2]"),
-])
+@pytest.mark.parametrize(
+    "ret, msg",
+    [
+        (lambda g: 3, "expected Variable or None (got int)"),
+        (
+            lambda g: torch.ones(3),
+            "Function BadBackward returned an invalid gradient at index 0 - "
+            "got [3] but expected shape compatible with [2]",
+        ),
+    ],
+)
 def test_bad_gradients(ret, msg):
     class Bad(Function):
         @staticmethod
@@ -153,9 +166,12 @@ def test_missing_backward():
         def forward(ctx, x):
             return x * 2
 
-    with raises(NotImplementedError, "You must implement either the backward or vjp method for "
-                                     "your custom autograd.Function to use it with backward mode "
-                                     "AD."):
+    with raises(
+        NotImplementedError,
+        "You must implement either the backward or vjp method for "
+        "your custom autograd.Function to use it with backward mode "
+        "AD.",
+    ):
         NoBackward.apply(leaf()).sum().backward()
 
 
@@ -235,8 +251,9 @@ def test_mark_dirty():
     assert c.grad_fn.name() == "Double_Backward"
     d.sum().backward()
     np.testing.assert_array_equal(val(b.grad), [2, 2])
-    with raises(RuntimeError, "a leaf Variable that requires grad has been used in an in-place "
-                              "operation."):
+    with raises(
+        RuntimeError, "a leaf Variable that requires grad has been used in an in-place operation."
+    ):
         Double_.apply(leaf())
 
 
@@ -288,8 +305,9 @@ def test_save_for_backward_kinds():
         def backward(ctx, g):
             return g
 
-    with raises(TypeError, "save_for_backward can only save variables, but argument 1 is of "
-                           "type int"):
+    with raises(
+        TypeError, "save_for_backward can only save variables, but argument 1 is of type int"
+    ):
         SaveInt.apply(leaf())
 
 

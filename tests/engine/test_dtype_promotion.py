@@ -12,9 +12,17 @@ import pytest
 
 import workbench.engine as torch
 
-_DTYPES = {"b": torch.bool, "u8": torch.uint8, "i8": torch.int8, "i16": torch.int16,
-           "i32": torch.int32, "i64": torch.int64, "f16": torch.float16, "f32": torch.float32,
-           "f64": torch.float64}
+_DTYPES = {
+    "b": torch.bool,
+    "u8": torch.uint8,
+    "i8": torch.int8,
+    "i16": torch.int16,
+    "i32": torch.int32,
+    "i64": torch.int64,
+    "f16": torch.float16,
+    "f32": torch.float32,
+    "f64": torch.float64,
+}
 
 # tensors with dims: PyTorch's promote_types lattice
 ADD_TENSOR_TENSOR = """
@@ -272,26 +280,40 @@ BINARY = {
 
 @pytest.mark.parametrize(
     ("op", "row", "col", "want"),
-    [pytest.param(op, row, col, want, id=f"{op}-{row}-{col}")
-     for op, (_, tables) in BINARY.items() for t in tables for row, col, want in _cases(t)])
+    [
+        pytest.param(op, row, col, want, id=f"{op}-{row}-{col}")
+        for op, (_, tables) in BINARY.items()
+        for t in tables
+        for row, col, want in _cases(t)
+    ],
+)
 def test_binary_result_dtype(op, row, col, want):
     _check(BINARY[op][0], row, col, want=want)
 
 
-@pytest.mark.parametrize(("fn", "arg", "want"),
-                         [pytest.param(fn, arg, want, id=f"{fn}-{arg}")
-                          for fn, arg, want in _cases(UNARY)])
+@pytest.mark.parametrize(
+    ("fn", "arg", "want"),
+    [pytest.param(fn, arg, want, id=f"{fn}-{arg}") for fn, arg, want in _cases(UNARY)],
+)
 def test_unary_result_dtype(fn, arg, want):
     _check(getattr(torch, fn), arg, want=want)
 
 
 # The same rules hold for the other arithmetic ops and the comparisons.
 @pytest.mark.parametrize("op", ["sub", "mul", "minimum", "fmod", "eq", "ge", "bitwise_and"])
-@pytest.mark.parametrize(("a", "b", "want"), [
-    ("i64[2]", "f32[]", "f32"), ("i32[2]", "f16[2]", "f16"), ("f32[2]", "f64[]", "f32"),
-    ("i32[2]", "i64[]", "i32"), ("u8[2]", "i8[2]", "i16"), ("i64[]", "f16[]", "f16"),
-    ("i16[2]", "f16[]", "f16"), ("u8[]", "i64[]", "i64"),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "want"),
+    [
+        ("i64[2]", "f32[]", "f32"),
+        ("i32[2]", "f16[2]", "f16"),
+        ("f32[2]", "f64[]", "f32"),
+        ("i32[2]", "i64[]", "i32"),
+        ("u8[2]", "i8[2]", "i16"),
+        ("i64[]", "f16[]", "f16"),
+        ("i16[2]", "f16[]", "f16"),
+        ("u8[]", "i64[]", "i64"),
+    ],
+)
 def test_other_ops_promote_alike(op, a, b, want):
     if op == "bitwise_and" and want.startswith("f"):
         return  # bitwise ops refuse floats; test_elementwise covers that error
@@ -307,7 +329,9 @@ def test_comparisons_compare_in_the_promoted_dtype():
     assert (x.double() == 0.1).tolist() == [False, False]
     assert (torch.tensor([1, 2]) < 1.5).tolist() == [True, False]
     assert (torch.tensor([1, 2], dtype=torch.int32) == torch.tensor([1.0, 2.5])).tolist() == [
-        True, False]
+        True,
+        False,
+    ]
 
 
 @pytest.mark.parametrize("op", ["mul", "maximum", "eq", "bitwise_or", "logical_and"])

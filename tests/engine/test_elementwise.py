@@ -71,8 +71,17 @@ def test_unary_grads(name, fn, domain, shape):
 
 
 # piecewise-constant ops: the gradient is zero (and so has no graph of its own to check)
-@pytest.mark.parametrize("fn", [torch.floor, torch.ceil, torch.round, torch.trunc, torch.sign,
-                                lambda x: torch.round(x, decimals=1)])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        torch.floor,
+        torch.ceil,
+        torch.round,
+        torch.trunc,
+        torch.sign,
+        lambda x: torch.round(x, decimals=1),
+    ],
+)
 def test_zero_gradient_ops(fn):
     (x,) = make_inputs((2, 3), low=0.1, high=0.4)
     check_grads(fn, x, second_order=False)
@@ -112,8 +121,9 @@ def test_remainder_grads(fn, sa, sb):
     check_grads(lambda a, b: fn(a * 2, b * -1 if fn is torch.fmod else b), a, b)
 
 
-@pytest.mark.parametrize(("sx", "slo", "shi"), [((2, 3), (3,), (2, 1)), ((3,), (), (3,)),
-                                                ((), (2,), ())])
+@pytest.mark.parametrize(
+    ("sx", "slo", "shi"), [((2, 3), (3,), (2, 1)), ((3,), (), (3,)), ((), (2,), ())]
+)
 def test_clamp_tensor_bounds_grads(sx, slo, shi):
     (x,) = make_inputs(sx, seed=1)
     (lo,) = make_inputs(slo, low=-1.0, high=-0.3, seed=2)
@@ -138,17 +148,37 @@ _P = _RNG.uniform(0.1, 3.0, (3, 4)).astype(np.float32)
 _U = _RNG.uniform(-0.99, 0.99, (3, 4)).astype(np.float32)
 
 VALUES = [
-    ("abs", _X, np.abs), ("neg", _X, np.negative), ("exp", _X, np.exp), ("exp2", _X, np.exp2),
-    ("expm1", _X, np.expm1), ("log", _P, np.log), ("log2", _P, np.log2),
-    ("log10", _P, np.log10), ("log1p", _P, np.log1p), ("sqrt", _P, np.sqrt),
-    ("rsqrt", _P, lambda a: 1 / np.sqrt(a)), ("reciprocal", _P, np.reciprocal),
-    ("square", _X, np.square), ("sin", _X, np.sin), ("cos", _X, np.cos), ("tan", _U, np.tan),
-    ("asin", _U, np.arcsin), ("acos", _U, np.arccos), ("atan", _X, np.arctan),
-    ("arcsin", _U, np.arcsin), ("sinh", _X, np.sinh), ("cosh", _X, np.cosh),
-    ("tanh", _X, np.tanh), ("sigmoid", _X, lambda a: 1 / (1 + np.exp(-a))),
-    ("relu", _X, lambda a: np.maximum(a, 0)), ("sign", _X, np.sign),
-    ("floor", _X * 3, np.floor), ("ceil", _X * 3, np.ceil), ("round", _X * 3, np.round),
-    ("trunc", _X * 3, np.trunc), ("fix", _X * 3, np.trunc),
+    ("abs", _X, np.abs),
+    ("neg", _X, np.negative),
+    ("exp", _X, np.exp),
+    ("exp2", _X, np.exp2),
+    ("expm1", _X, np.expm1),
+    ("log", _P, np.log),
+    ("log2", _P, np.log2),
+    ("log10", _P, np.log10),
+    ("log1p", _P, np.log1p),
+    ("sqrt", _P, np.sqrt),
+    ("rsqrt", _P, lambda a: 1 / np.sqrt(a)),
+    ("reciprocal", _P, np.reciprocal),
+    ("square", _X, np.square),
+    ("sin", _X, np.sin),
+    ("cos", _X, np.cos),
+    ("tan", _U, np.tan),
+    ("asin", _U, np.arcsin),
+    ("acos", _U, np.arccos),
+    ("atan", _X, np.arctan),
+    ("arcsin", _U, np.arcsin),
+    ("sinh", _X, np.sinh),
+    ("cosh", _X, np.cosh),
+    ("tanh", _X, np.tanh),
+    ("sigmoid", _X, lambda a: 1 / (1 + np.exp(-a))),
+    ("relu", _X, lambda a: np.maximum(a, 0)),
+    ("sign", _X, np.sign),
+    ("floor", _X * 3, np.floor),
+    ("ceil", _X * 3, np.ceil),
+    ("round", _X * 3, np.round),
+    ("trunc", _X * 3, np.trunc),
+    ("fix", _X * 3, np.trunc),
     ("frac", _X * 3, lambda a: a - np.trunc(a)),
 ]
 
@@ -163,13 +193,27 @@ def test_unary_values(name, data, ref):
 
 
 BINARY_VALUES = [
-    ("add", np.add), ("sub", np.subtract), ("mul", np.multiply), ("div", np.divide),
-    ("true_divide", np.divide), ("pow", np.power), ("maximum", np.maximum),
-    ("minimum", np.minimum), ("remainder", np.remainder), ("fmod", np.fmod),
-    ("floor_divide", np.floor_divide), ("eq", np.equal), ("ne", np.not_equal),
-    ("lt", np.less), ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal),
-    ("greater", np.greater), ("less_equal", np.less_equal),
-    ("logical_and", np.logical_and), ("logical_or", np.logical_or),
+    ("add", np.add),
+    ("sub", np.subtract),
+    ("mul", np.multiply),
+    ("div", np.divide),
+    ("true_divide", np.divide),
+    ("pow", np.power),
+    ("maximum", np.maximum),
+    ("minimum", np.minimum),
+    ("remainder", np.remainder),
+    ("fmod", np.fmod),
+    ("floor_divide", np.floor_divide),
+    ("eq", np.equal),
+    ("ne", np.not_equal),
+    ("lt", np.less),
+    ("le", np.less_equal),
+    ("gt", np.greater),
+    ("ge", np.greater_equal),
+    ("greater", np.greater),
+    ("less_equal", np.less_equal),
+    ("logical_and", np.logical_and),
+    ("logical_or", np.logical_or),
     ("logical_xor", np.logical_xor),
 ]
 
@@ -227,12 +271,15 @@ def test_division_rounding_modes():
 
 def test_round_decimals():
     x = torch.tensor([1.25, 2.5, 0.125, -1.55, 123.456])
-    np.testing.assert_allclose(torch.round(x, decimals=1).numpy(),
-                               [1.2, 2.5, 0.1, -1.6, 123.5], rtol=1e-6)
+    np.testing.assert_allclose(
+        torch.round(x, decimals=1).numpy(), [1.2, 2.5, 0.1, -1.6, 123.5], rtol=1e-6
+    )
     assert torch.round(torch.tensor([1234.5, 15.0]), decimals=-1).tolist() == [1230.0, 20.0]
     assert torch.round(torch.tensor([1.0]), decimals=1).grad_fn is None
-    assert torch.round(torch.tensor([1.0], requires_grad=True), decimals=1).grad_fn.name() == \
-        "RoundBackward1"
+    assert (
+        torch.round(torch.tensor([1.0], requires_grad=True), decimals=1).grad_fn.name()
+        == "RoundBackward1"
+    )
 
 
 def test_integer_inputs_to_float_maths():
@@ -263,25 +310,51 @@ KINKS = [
     ("reciprocal", torch.reciprocal, [[0.0, 2.0]], [[-inf, -0.25]]),
     ("asin", torch.asin, [[-1.0, 1.0]], [[inf, inf]]),
     ("acos", torch.acos, [[-1.0, 1.0]], [[-inf, -inf]]),
-    ("clamp", lambda x: x.clamp(0.0, 1.0), [[-1.0, 0.0, 0.5, 1.0, 2.0]],
-     [[0.0, 1.0, 1.0, 1.0, 0.0]]),
+    (
+        "clamp",
+        lambda x: x.clamp(0.0, 1.0),
+        [[-1.0, 0.0, 0.5, 1.0, 2.0]],
+        [[0.0, 1.0, 1.0, 1.0, 0.0]],
+    ),
     ("clamp_min", lambda x: x.clamp(min=0.0), [[-1.0, 0.0, 2.0]], [[0.0, 1.0, 1.0]]),
     ("clamp_max", lambda x: x.clamp(max=0.0), [[-1.0, 0.0, 2.0]], [[1.0, 1.0, 0.0]]),
     ("clamp_inverted", lambda x: x.clamp(1.0, 0.0), [[-1.0, 0.5, 2.0]], [[0.0, 0.0, 0.0]]),
-    ("clamp_tensor", torch.clamp,
-     [[-1.0, 0.0, 0.5, 1.0, 2.0, 0.5], [0.0] * 5 + [1.0], [1.0] * 5 + [0.0]],
-     [[0.0, 1.0, 1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-      [0.0, 0.0, 0.0, 0.0, 1.0, 1.0]]),
-    ("clamp_tensor_equal", torch.clamp, [[0.5, 0.2], [0.5, 0.5], [0.5, 0.5]],
-     [[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]),
-    ("maximum", torch.maximum, [[1.0, 2.0, 3.0], [1.0, 1.0, 4.0]],
-     [[0.5, 1.0, 0.0], [0.5, 0.0, 1.0]]),
-    ("minimum", torch.minimum, [[1.0, 2.0, 3.0], [1.0, 1.0, 4.0]],
-     [[0.5, 0.0, 1.0], [0.5, 1.0, 0.0]]),
+    (
+        "clamp_tensor",
+        torch.clamp,
+        [[-1.0, 0.0, 0.5, 1.0, 2.0, 0.5], [0.0] * 5 + [1.0], [1.0] * 5 + [0.0]],
+        [
+            [0.0, 1.0, 1.0, 1.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0, 1.0, 1.0],
+        ],
+    ),
+    (
+        "clamp_tensor_equal",
+        torch.clamp,
+        [[0.5, 0.2], [0.5, 0.5], [0.5, 0.5]],
+        [[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+    ),
+    (
+        "maximum",
+        torch.maximum,
+        [[1.0, 2.0, 3.0], [1.0, 1.0, 4.0]],
+        [[0.5, 1.0, 0.0], [0.5, 0.0, 1.0]],
+    ),
+    (
+        "minimum",
+        torch.minimum,
+        [[1.0, 2.0, 3.0], [1.0, 1.0, 4.0]],
+        [[0.5, 0.0, 1.0], [0.5, 1.0, 0.0]],
+    ),
     ("pow_scalar0", lambda x: x**0, [[0.0, 2.0]], [[0.0, 0.0]]),
     ("pow_scalar_half", lambda x: x**0.5, [[0.0, 4.0]], [[inf, 0.25]]),
-    ("pow_tensor_at_zero", torch.pow, [[0.0, 0.0, 0.0, 2.0], [0.0, 1.0, -1.0, 0.0]],
-     [[0.0, 1.0, -inf, 0.0], [0.0, 0.0, -inf, math.log(2)]]),
+    (
+        "pow_tensor_at_zero",
+        torch.pow,
+        [[0.0, 0.0, 0.0, 2.0], [0.0, 1.0, -1.0, 0.0]],
+        [[0.0, 1.0, -inf, 0.0], [0.0, 0.0, -inf, math.log(2)]],
+    ),
     ("pow_negative_base", torch.pow, [[-2.0], [2.0]], [[-4.0], [nan]]),
     ("rpow_zero_base", lambda x: 0.0**x, [[-1.0, 0.0, 2.0]], [[-inf, 0.0, 0.0]]),
     ("floor", torch.floor, [[0.5, 1.0]], [[0.0, 0.0]]),
@@ -289,8 +362,12 @@ KINKS = [
     ("frac", torch.frac, [[0.5, -1.5]], [[1.0, 1.0]]),
     ("remainder", torch.remainder, [[5.5, -5.5], [2.0, 2.0]], [[1.0, 1.0], [-2.0, 3.0]]),
     ("fmod", torch.fmod, [[5.5, -5.5], [2.0, 2.0]], [[1.0, 1.0], [-2.0, 2.0]]),
-    ("where", lambda a, b: torch.where(a > 0, a, b), [[1.0, -1.0, 0.0], [2.0, 2.0, 2.0]],
-     [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]),
+    (
+        "where",
+        lambda a, b: torch.where(a > 0, a, b),
+        [[1.0, -1.0, 0.0], [2.0, 2.0, 2.0]],
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]],
+    ),
 ]
 
 
@@ -308,29 +385,43 @@ def test_gradients_at_kinks(name, fn, inputs, grads):
 _x = torch.tensor([0.5, 1.5], requires_grad=True)
 _y = torch.tensor([0.3, 0.7], requires_grad=True)
 GRAD_FN_NAMES = [
-    (lambda: _x.abs(), "AbsBackward0"), (lambda: abs(_x), "AbsBackward0"),
-    (lambda: _x.log1p(), "Log1PBackward0"), (lambda: _x.expm1(), "Expm1Backward0"),
-    (lambda: _x.clamp(0, 1), "ClampBackward1"), (lambda: _x.clip(max=1), "ClampBackward1"),
-    (lambda: _x.clamp(_y), "ClampBackward0"), (lambda: _x.clamp_min(0.1), "ClampMinBackward0"),
+    (lambda: _x.abs(), "AbsBackward0"),
+    (lambda: abs(_x), "AbsBackward0"),
+    (lambda: _x.log1p(), "Log1PBackward0"),
+    (lambda: _x.expm1(), "Expm1Backward0"),
+    (lambda: _x.clamp(0, 1), "ClampBackward1"),
+    (lambda: _x.clip(max=1), "ClampBackward1"),
+    (lambda: _x.clamp(_y), "ClampBackward0"),
+    (lambda: _x.clamp_min(0.1), "ClampMinBackward0"),
     (lambda: _x.clamp_min(_y), "ClampMinBackward1"),
     (lambda: _x.clamp_max(1.0), "ClampMaxBackward0"),
-    (lambda: _x.clamp_max(_y), "ClampMaxBackward1"), (lambda: _x.square(), "PowBackward0"),
-    (lambda: _x**2, "PowBackward0"), (lambda: _x**_y, "PowBackward1"),
-    (lambda: 2**_x, "PowBackward2"), (lambda: 2 - _x, "RsubBackward1"),
-    (lambda: np.ones(2) - _x, "RsubBackward0"), (lambda: torch.rsub(_x, _y), "RsubBackward0"),
-    (lambda: 2 / _x, "MulBackward0"), (lambda: _x / 2, "DivBackward0"),
-    (lambda: -_x, "NegBackward0"), (lambda: torch.maximum(_x, _y), "MaximumBackward0"),
+    (lambda: _x.clamp_max(_y), "ClampMaxBackward1"),
+    (lambda: _x.square(), "PowBackward0"),
+    (lambda: _x**2, "PowBackward0"),
+    (lambda: _x**_y, "PowBackward1"),
+    (lambda: 2**_x, "PowBackward2"),
+    (lambda: 2 - _x, "RsubBackward1"),
+    (lambda: np.ones(2) - _x, "RsubBackward0"),
+    (lambda: torch.rsub(_x, _y), "RsubBackward0"),
+    (lambda: 2 / _x, "MulBackward0"),
+    (lambda: _x / 2, "DivBackward0"),
+    (lambda: -_x, "NegBackward0"),
+    (lambda: torch.maximum(_x, _y), "MaximumBackward0"),
     (lambda: torch.minimum(_x, _y), "MinimumBackward0"),
     (lambda: torch.where(_x > 1, _x, _y), "WhereBackward0"),
     (lambda: _x % 0.3, "RemainderBackward0"),
-    (lambda: _x.remainder(_y), "RemainderBackward1"), (lambda: _x.fmod(0.3), "FmodBackward0"),
-    (lambda: _x.fmod(_y), "FmodBackward1"), (lambda: _x // _y, "NotImplemented"),
-    (lambda: _x.frac(), "FracBackward0"), (lambda: torch.fill(_x, 2.0), "FillBackward0"),
+    (lambda: _x.remainder(_y), "RemainderBackward1"),
+    (lambda: _x.fmod(0.3), "FmodBackward0"),
+    (lambda: _x.fmod(_y), "FmodBackward1"),
+    (lambda: _x // _y, "NotImplemented"),
+    (lambda: _x.frac(), "FracBackward0"),
+    (lambda: torch.fill(_x, 2.0), "FillBackward0"),
     (lambda: (_x * 1).fill_(2.0), "FillBackward2"),
     (lambda: (_x * 1).fill_(_y.sum()), "FillBackward3"),
     (lambda: (_x * 1).zero_(), "ZeroBackward0"),
     (lambda: torch.zeros(2).copy_(_x), "torch::autograd::CopyBackwards"),
-    (lambda: (_x * 1).sin_(), "SinBackward0"), (lambda: (_x * 1).clamp_(0, 1), "ClampBackward1"),
+    (lambda: (_x * 1).sin_(), "SinBackward0"),
+    (lambda: (_x * 1).clamp_(0, 1), "ClampBackward1"),
 ]
 
 
@@ -350,6 +441,7 @@ def test_scalar_options_are_not_operands():
 
 
 # ----- operators and operands ----------------------------------------------------------------
+
 
 def test_reflected_operators_with_scalars():
     t = torch.tensor([1.0, 2.0, 4.0])
@@ -418,13 +510,24 @@ def test_inplace_operators_keep_identity():
 
 # ----- comparisons, logical and bitwise ops ------------------------------------------------------
 
+
 def test_comparisons():
     a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = torch.tensor([2.0, 2.0, 2.0])
-    for op, want in [("eq", [0, 1, 0]), ("ne", [1, 0, 1]), ("lt", [1, 0, 0]), ("le", [1, 1, 0]),
-                     ("gt", [0, 0, 1]), ("ge", [0, 1, 1])]:
-        for res in (getattr(torch, op)(a, b), getattr(a, op)(b),
-                    getattr(a, f"__{op}__")(b), getattr(a, op)(2.0)):
+    for op, want in [
+        ("eq", [0, 1, 0]),
+        ("ne", [1, 0, 1]),
+        ("lt", [1, 0, 0]),
+        ("le", [1, 1, 0]),
+        ("gt", [0, 0, 1]),
+        ("ge", [0, 1, 1]),
+    ]:
+        for res in (
+            getattr(torch, op)(a, b),
+            getattr(a, op)(b),
+            getattr(a, f"__{op}__")(b),
+            getattr(a, op)(2.0),
+        ):
             assert res.dtype is torch.bool and not res.requires_grad and res.grad_fn is None
             assert res.tolist() == [bool(w) for w in want]
     assert (2.0 < a).tolist() == [False, False, True]  # reflected: Python swaps to a > 2.0
@@ -455,8 +558,9 @@ def test_bitwise_ops():
     assert (~torch.tensor([5, -3], dtype=torch.int32)).tolist() == [-6, 2]
     assert (i & True).dtype is torch.int64
     f = torch.tensor([1.0])
-    with pytest.raises(NotImplementedError, match="\"bitwise_and_cpu\" not implemented for "
-                                                  "'Float'"):
+    with pytest.raises(
+        NotImplementedError, match="\"bitwise_and_cpu\" not implemented for 'Float'"
+    ):
         f & f
     with pytest.raises(TypeError, match=r"~ \(operator.invert\) is only implemented on integer"):
         _ = ~f
@@ -472,6 +576,7 @@ def test_nan_inf_tests():
 
 # ----- where, clamp and maximum argument handling ---------------------------------------------
 
+
 def test_where_forms():
     cond = torch.tensor([True, False, True])
     x = torch.tensor([1.0, 2.0, 3.0])
@@ -484,8 +589,10 @@ def test_where_forms():
     rows, cols = torch.where(torch.tensor([[True, False], [False, True]]))
     assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
     assert torch.where(torch.tensor([[True], [False]]), x, 0.0).shape == (2, 3)
-    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor, "
-                                           "but got a tensor with dtype Long"):
+    with pytest.raises(
+        RuntimeError,
+        match="where expected condition to be a boolean tensor, but got a tensor with dtype Long",
+    ):
         torch.where(torch.tensor([1, 0, 1]), x, x)
 
 
@@ -501,15 +608,19 @@ def test_clamp_forms():
     assert torch.clamp(torch.tensor([1, 5]), 0, 3).tolist() == [1, 3]
     assert torch.clamp_min(x, 0.0).tolist() == [0.0, 0.5, 3.0]
     assert x.clamp_max(torch.tensor([0.0, 0.0, 1.0])).tolist() == [-2.0, 0.0, 1.0]
-    with pytest.raises(RuntimeError, match="torch.clamp: At least one of 'min' or 'max' must "
-                                           "not be None"):
+    with pytest.raises(
+        RuntimeError, match="torch.clamp: At least one of 'min' or 'max' must not be None"
+    ):
         torch.clamp(x)
 
 
 def test_maximum_needs_tensors():
     x = torch.tensor([1.0])
-    with pytest.raises(TypeError, match=r"maximum\(\): argument 'other' \(position 2\) must be "
-                                        "Tensor, not float"):
+    with pytest.raises(
+        TypeError,
+        match=r"maximum\(\): argument 'other' \(position 2\) must be "
+        "Tensor, not float",
+    ):
         torch.maximum(x, 2.0)
     with pytest.raises(TypeError, match="minimum"):
         torch.minimum(x, 2)
@@ -517,15 +628,25 @@ def test_maximum_needs_tensors():
 
 # ----- errors ------------------------------------------------------------------------------------
 
+
 def test_broadcast_errors_name_the_shapes():
-    with pytest.raises(RuntimeError, match=r"^The size of tensor a \(3\) must match the size of "
-                                           r"tensor b \(4\) at non-singleton dimension 1$"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"^The size of tensor a \(3\) must match the size of "
+        r"tensor b \(4\) at non-singleton dimension 1$",
+    ):
         torch.ones(2, 3) + torch.ones(4)
-    with pytest.raises(RuntimeError, match=r"tensor a \(2\) must match the size of tensor b "
-                                           r"\(4\) at non-singleton dimension 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"tensor a \(2\) must match the size of tensor b "
+        r"\(4\) at non-singleton dimension 0",
+    ):
         torch.maximum(torch.ones(2), torch.ones(4))
-    with pytest.raises(RuntimeError, match=r"tensor a \(3\) must match the size of tensor b "
-                                           r"\(4\) at non-singleton dimension 1"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"tensor a \(3\) must match the size of tensor b "
+        r"\(4\) at non-singleton dimension 1",
+    ):
         torch.where(torch.ones(2, 3) > 0, torch.ones(4), 0.0)
     with pytest.raises(RuntimeError, match="must match the size"):
         torch.ones(3) == torch.ones(2)  # noqa: B015
@@ -534,16 +655,22 @@ def test_broadcast_errors_name_the_shapes():
 
 def test_bool_arithmetic_errors():
     b = torch.tensor([True, False])
-    with pytest.raises(RuntimeError, match=r"^Subtraction, the `-` operator, with a bool tensor is "
-                                           r"not supported\. If you are trying to invert a mask, "
-                                           r"use the `~` or `logical_not\(\)` operator instead\.$"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"^Subtraction, the `-` operator, with a bool tensor is "
+        r"not supported\. If you are trying to invert a mask, "
+        r"use the `~` or `logical_not\(\)` operator instead\.$",
+    ):
         2 - b
     with pytest.raises(RuntimeError, match="Subtraction"):
         torch.tensor([1, 2]) - True
     with pytest.raises(RuntimeError, match=r"^Negation, the `-` operator, on a bool tensor"):
         _ = -b
-    with pytest.raises(RuntimeError, match=r"The `\+` operator, on a bool tensor is not "
-                                           "supported."):
+    with pytest.raises(
+        RuntimeError,
+        match=r"The `\+` operator, on a bool tensor is not "
+        "supported.",
+    ):
         _ = +b
     with pytest.raises(NotImplementedError, match="\"abs_cpu\" not implemented for 'Bool'"):
         torch.abs(b)
@@ -553,11 +680,12 @@ def test_bool_arithmetic_errors():
 
 
 def test_other_errors():
-    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not "
-                                           "allowed."):
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed."):
         torch.tensor([1, 2]) ** -1
-    with pytest.raises(RuntimeError, match="div expected rounding_mode to be one of None, "
-                                           "'trunc', or 'floor' but found 'x'"):
+    with pytest.raises(
+        RuntimeError,
+        match="div expected rounding_mode to be one of None, 'trunc', or 'floor' but found 'x'",
+    ):
         torch.div(torch.ones(1), 2, rounding_mode="x")
     with pytest.raises(NotImplementedError, match="\"frac_cpu\" not implemented for 'Long'"):
         torch.frac(torch.tensor([1]))
@@ -567,22 +695,62 @@ def test_other_errors():
 
 _A = np.array([[-1.5, 0.25, 2.0], [0.5, -0.75, 1.25]])
 INPLACE = [  # method, extra args, input data
-    ("add_", (torch.tensor([1.0, 2.0, 3.0]),), _A), ("sub_", (1.5,), _A), ("mul_", (-2,), _A),
-    ("div_", (torch.tensor(4.0),), _A), ("pow_", (2,), _A), ("neg_", (), _A), ("abs_", (), _A),
-    ("exp_", (), _A), ("exp2_", (), _A), ("expm1_", (), _A), ("log_", (), np.abs(_A)),
-    ("log2_", (), np.abs(_A)), ("log10_", (), np.abs(_A)), ("log1p_", (), np.abs(_A)),
-    ("sqrt_", (), np.abs(_A)), ("rsqrt_", (), np.abs(_A)), ("reciprocal_", (), _A),
-    ("square_", (), _A), ("sin_", (), _A), ("cos_", (), _A), ("tan_", (), _A),
-    ("asin_", (), _A / 3), ("acos_", (), _A / 3), ("atan_", (), _A), ("sinh_", (), _A),
-    ("cosh_", (), _A), ("tanh_", (), _A), ("sigmoid_", (), _A), ("relu_", (), _A),
-    ("sign_", (), _A), ("floor_", (), _A), ("ceil_", (), _A), ("round_", (), _A),
-    ("trunc_", (), _A), ("frac_", (), _A), ("clamp_", (-1, 1), _A), ("clip_", (0,), _A),
-    ("clamp_min_", (0.3,), _A), ("clamp_max_", (0.3,), _A), ("remainder_", (0.7,), _A),
-    ("fmod_", (0.7,), _A), ("floor_divide_", (0.7,), _A), ("true_divide_", (3,), _A),
-    ("subtract_", (torch.tensor([[1.0], [2.0]]),), _A), ("multiply_", (3,), _A),
-    ("divide_", (3,), _A), ("negative_", (), _A), ("absolute_", (), _A), ("fix_", (), _A),
-    ("arcsin_", (), _A / 3), ("arccos_", (), _A / 3), ("arctan_", (), _A),
-    ("eq_", (0.5,), _A), ("lt_", (0.5,), _A), ("ge_", (0.5,), _A), ("logical_not_", (), _A),
+    ("add_", (torch.tensor([1.0, 2.0, 3.0]),), _A),
+    ("sub_", (1.5,), _A),
+    ("mul_", (-2,), _A),
+    ("div_", (torch.tensor(4.0),), _A),
+    ("pow_", (2,), _A),
+    ("neg_", (), _A),
+    ("abs_", (), _A),
+    ("exp_", (), _A),
+    ("exp2_", (), _A),
+    ("expm1_", (), _A),
+    ("log_", (), np.abs(_A)),
+    ("log2_", (), np.abs(_A)),
+    ("log10_", (), np.abs(_A)),
+    ("log1p_", (), np.abs(_A)),
+    ("sqrt_", (), np.abs(_A)),
+    ("rsqrt_", (), np.abs(_A)),
+    ("reciprocal_", (), _A),
+    ("square_", (), _A),
+    ("sin_", (), _A),
+    ("cos_", (), _A),
+    ("tan_", (), _A),
+    ("asin_", (), _A / 3),
+    ("acos_", (), _A / 3),
+    ("atan_", (), _A),
+    ("sinh_", (), _A),
+    ("cosh_", (), _A),
+    ("tanh_", (), _A),
+    ("sigmoid_", (), _A),
+    ("relu_", (), _A),
+    ("sign_", (), _A),
+    ("floor_", (), _A),
+    ("ceil_", (), _A),
+    ("round_", (), _A),
+    ("trunc_", (), _A),
+    ("frac_", (), _A),
+    ("clamp_", (-1, 1), _A),
+    ("clip_", (0,), _A),
+    ("clamp_min_", (0.3,), _A),
+    ("clamp_max_", (0.3,), _A),
+    ("remainder_", (0.7,), _A),
+    ("fmod_", (0.7,), _A),
+    ("floor_divide_", (0.7,), _A),
+    ("true_divide_", (3,), _A),
+    ("subtract_", (torch.tensor([[1.0], [2.0]]),), _A),
+    ("multiply_", (3,), _A),
+    ("divide_", (3,), _A),
+    ("negative_", (), _A),
+    ("absolute_", (), _A),
+    ("fix_", (), _A),
+    ("arcsin_", (), _A / 3),
+    ("arccos_", (), _A / 3),
+    ("arctan_", (), _A),
+    ("eq_", (0.5,), _A),
+    ("lt_", (0.5,), _A),
+    ("ge_", (0.5,), _A),
+    ("logical_not_", (), _A),
     ("logical_and_", (torch.tensor([1.0, 0.0, 1.0]),), _A),
 ]
 
@@ -599,19 +767,60 @@ def test_inplace_matches_out_of_place(method, args, data):
 
 
 # module-level in-place names PyTorch has for this family (read off `dir(torch)`)
-MODULE_INPLACE = ["abs_", "acos_", "arccos_", "arcsin_", "arctan_", "asin_", "atan_", "ceil_",
-                  "clamp_", "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "exp2_",
-                  "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "log10_", "log1p_",
-                  "log2_", "log_", "neg_", "negative_", "reciprocal_", "relu_", "round_",
-                  "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_",
-                  "trunc_", "zero_"]
+MODULE_INPLACE = [
+    "abs_",
+    "acos_",
+    "arccos_",
+    "arcsin_",
+    "arctan_",
+    "asin_",
+    "atan_",
+    "ceil_",
+    "clamp_",
+    "clamp_max_",
+    "clamp_min_",
+    "clip_",
+    "cos_",
+    "cosh_",
+    "exp2_",
+    "exp_",
+    "expm1_",
+    "fill_",
+    "fix_",
+    "floor_",
+    "frac_",
+    "log10_",
+    "log1p_",
+    "log2_",
+    "log_",
+    "neg_",
+    "negative_",
+    "reciprocal_",
+    "relu_",
+    "round_",
+    "rsqrt_",
+    "sigmoid_",
+    "sin_",
+    "sinh_",
+    "sqrt_",
+    "square_",
+    "tan_",
+    "tanh_",
+    "trunc_",
+    "zero_",
+]
 
 
 @pytest.mark.parametrize("name", MODULE_INPLACE)
 def test_module_level_inplace(name):
     t = torch.tensor([0.25, 0.5])
-    args = {"clamp_": (0, 0.3), "clip_": (0, 0.3), "clamp_max_": (0.3,), "clamp_min_": (0.3,),
-            "fill_": (2.0,)}.get(name, ())
+    args = {
+        "clamp_": (0, 0.3),
+        "clip_": (0, 0.3),
+        "clamp_max_": (0.3,),
+        "clamp_min_": (0.3,),
+        "fill_": (2.0,),
+    }.get(name, ())
     want = getattr(t.clone(), name)(*args).tolist()
     assert getattr(torch, name)(t, *args) is t
     assert t.tolist() == want
@@ -619,10 +828,19 @@ def test_module_level_inplace(name):
 
 def test_inplace_on_leaf_requiring_grad_raises():
     a = torch.tensor([1.0, 2.0], requires_grad=True)
-    for op in (lambda: a.add_(1), lambda: a.sin_(), lambda: a.zero_(), lambda: a.copy_(a * 2),
-               lambda: a.clamp_(0, 1), lambda: torch.relu_(a)):
-        with pytest.raises(RuntimeError, match=r"^a leaf Variable that requires grad is being "
-                                               r"used in an in-place operation\.$"):
+    for op in (
+        lambda: a.add_(1),
+        lambda: a.sin_(),
+        lambda: a.zero_(),
+        lambda: a.copy_(a * 2),
+        lambda: a.clamp_(0, 1),
+        lambda: torch.relu_(a),
+    ):
+        with pytest.raises(
+            RuntimeError,
+            match=r"^a leaf Variable that requires grad is being "
+            r"used in an in-place operation\.$",
+        ):
             op()
     assert a._version == 0
 
@@ -662,35 +880,52 @@ def test_modifying_a_saved_tensor_raises():
     c = a * 1
     d = c.sin()
     c.add_(1)
-    with pytest.raises(RuntimeError, match=r"^one of the variables needed for gradient "
-                                           r"computation has been modified by an inplace "
-                                           r"operation: \[torch.FloatTensor \[2\]\], which is "
-                                           r"output 0 of Add, is at version 1; expected version 0 "
-                                           r"instead\. Hint: enable anomaly detection"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"^one of the variables needed for gradient "
+        r"computation has been modified by an inplace "
+        r"operation: \[torch.FloatTensor \[2\]\], which is "
+        r"output 0 of Add, is at version 1; expected version 0 "
+        r"instead\. Hint: enable anomaly detection",
+    ):
         d.sum().backward()
     e = (a * 1).exp()
     e.add_(1)
-    with pytest.raises(RuntimeError, match=r"output 0 of Exp, is at version 1; expected "
-                                           r"version 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"output 0 of Exp, is at version 1; expected "
+        r"version 0",
+    ):
         e.sum().backward()
 
 
 def test_inplace_dtype_and_shape_rules():
     i = torch.tensor([1, 2])
-    for op, args in [("add_", (1.5,)), ("mul_", (torch.tensor([1.0, 2.0]),)), ("div_", (2,)),
-                     ("sin_", ()), ("sqrt_", ()), ("pow_", (0.5,))]:
-        with pytest.raises(RuntimeError, match="^result type Float can't be cast to the desired "
-                                               "output type Long$"):
+    for op, args in [
+        ("add_", (1.5,)),
+        ("mul_", (torch.tensor([1.0, 2.0]),)),
+        ("div_", (2,)),
+        ("sin_", ()),
+        ("sqrt_", ()),
+        ("pow_", (0.5,)),
+    ]:
+        with pytest.raises(
+            RuntimeError, match="^result type Float can't be cast to the desired output type Long$"
+        ):
             getattr(i, op)(*args)
-    with pytest.raises(RuntimeError, match="result type Long can't be cast to the desired output "
-                                           "type Bool"):
+    with pytest.raises(
+        RuntimeError, match="result type Long can't be cast to the desired output type Bool"
+    ):
         torch.tensor([True]).add_(1)
     assert i.relu_().tolist() == [1, 2] and i.pow_(2).tolist() == [1, 4]
     f = torch.tensor([1.0, 2.0])
     assert f.add_(torch.tensor([1.0, 1.0], dtype=torch.float64)).dtype is torch.float32
     assert f.add_(torch.ones(1)).tolist() == [3.0, 4.0]
-    with pytest.raises(RuntimeError, match=r"output with shape \[2\] doesn't match the broadcast "
-                                           r"shape \[2, 2\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"output with shape \[2\] doesn't match the broadcast "
+        r"shape \[2, 2\]",
+    ):
         f.add_(torch.ones(2, 2))
 
 
@@ -701,11 +936,17 @@ def test_copy_():
     assert dst.tolist() == [[1.0, 2.0, 3.0]] * 2
     assert torch.tensor([1, -2]).copy_(torch.tensor([1.7, -2.7])).tolist() == [1, -2]
     assert torch.tensor([True, False]).copy_(torch.tensor([0.5, 0.0])).tolist() == [True, False]
-    with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size of "
-                                           r"tensor b \(3\) at non-singleton dimension 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"The size of tensor a \(2\) must match the size of "
+        r"tensor b \(3\) at non-singleton dimension 0",
+    ):
         torch.zeros(2).copy_(torch.ones(3))
-    with pytest.raises(RuntimeError, match=r"output with shape \[2\] doesn't match the broadcast "
-                                           r"shape \[2, 2\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"output with shape \[2\] doesn't match the broadcast "
+        r"shape \[2, 2\]",
+    ):
         torch.zeros(2).copy_(torch.ones(2, 2))
 
 
@@ -737,8 +978,10 @@ def test_fill_and_zero():
     assert a.grad.tolist() == [0.0, 0.0]
     assert torch.tensor([1, 2]).fill_(1.7).tolist() == [1, 1]
     assert torch.fill(torch.tensor([1.0, 2.0]), 3).tolist() == [3.0, 3.0]
-    with pytest.raises(RuntimeError, match="fill_ only supports 0-dimension value tensor but got "
-                                           "tensor with 1 dimensions."):
+    with pytest.raises(
+        RuntimeError,
+        match="fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions.",
+    ):
         torch.zeros(2).fill_(torch.ones(1))
     z = torch.tensor([1, 2])
     assert z.zero_() is z and z.tolist() == [0, 0] and z._version == 1
@@ -746,17 +989,48 @@ def test_fill_and_zero():
 
 # ----- the same ops on the GPU (CuPy): values, dtypes and gradients agree with the CPU -------
 
-GPU_UNARY = ["abs", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
-             "reciprocal", "square", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
-             "tanh", "sigmoid", "relu", "sign", "floor", "ceil", "round", "trunc", "frac", "neg"]
+GPU_UNARY = [
+    "abs",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "reciprocal",
+    "square",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "sign",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "frac",
+    "neg",
+]
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", GPU_UNARY)
 def test_gpu_unary_matches_cpu(name):
-    data = _U * 0.9 if name in ("asin", "acos") else (_P if name in ("log", "log2", "log10",
-                                                                     "log1p", "sqrt", "rsqrt")
-                                                      else _X)
+    data = (
+        _U * 0.9
+        if name in ("asin", "acos")
+        else (_P if name in ("log", "log2", "log10", "log1p", "sqrt", "rsqrt") else _X)
+    )
     x = torch.tensor(data.astype(np.float64), requires_grad=True)
     xc = torch.tensor(data.astype(np.float64), device="cuda", requires_grad=True)
     y, yc = getattr(torch, name)(x), getattr(torch, name)(xc)
@@ -771,11 +1045,17 @@ def test_gpu_unary_matches_cpu(name):
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize(("name", "fn", "domain"), BINARY + [
-    ("remainder", torch.remainder, {"positive": True}), ("fmod", torch.fmod, {"positive": True}),
-    ("clamp", lambda a, b: torch.clamp(a, b, b + 1), {}),
-    ("floor_div", lambda a, b: torch.div(a, b, rounding_mode="floor"), {"positive": True}),
-], ids=[c[0] for c in BINARY] + ["remainder", "fmod", "clamp", "floor_div"])
+@pytest.mark.parametrize(
+    ("name", "fn", "domain"),
+    BINARY
+    + [
+        ("remainder", torch.remainder, {"positive": True}),
+        ("fmod", torch.fmod, {"positive": True}),
+        ("clamp", lambda a, b: torch.clamp(a, b, b + 1), {}),
+        ("floor_div", lambda a, b: torch.div(a, b, rounding_mode="floor"), {"positive": True}),
+    ],
+    ids=[c[0] for c in BINARY] + ["remainder", "fmod", "clamp", "floor_div"],
+)
 def test_gpu_binary_matches_cpu(name, fn, domain):
     a, b = make_inputs((4, 1, 3), (2, 1), **domain)
     ac, bc = (t.detach().cuda().requires_grad_() for t in (a, b))
@@ -790,7 +1070,7 @@ def test_gpu_binary_matches_cpu(name, fn, domain):
 @pytest.mark.gpu
 def test_gpu_operators_comparisons_and_inplace():
     x = torch.tensor([[-1.5, 0.0, 2.0]], device="cuda")
-    assert (2 - x).tolist() == [[3.5, 2.0, 0.0]] and (2 ** x).device.type == "cuda"
+    assert (2 - x).tolist() == [[3.5, 2.0, 0.0]] and (2**x).device.type == "cuda"
     assert (x > 0).tolist() == [[False, False, True]] and (x > 0).dtype is torch.bool
     assert ((x > 0) & (x < 3)).tolist() == [[False, False, True]]
     assert torch.where(x > 0, x, 0.0).tolist() == [[0.0, 0.0, 2.0]]

@@ -115,9 +115,11 @@ def test_a_fresh_gradient_is_taken_over_not_copied(monkeypatch):
 
     stolen = []
     real = engine._accumulate
-    monkeypatch.setattr(engine, "_accumulate",
-                        lambda var, g, cg, steal=False: (stolen.append(steal), real(var, g, cg,
-                                                                                    steal)))
+    monkeypatch.setattr(
+        engine,
+        "_accumulate",
+        lambda var, g, cg, steal=False: (stolen.append(steal), real(var, g, cg, steal)),
+    )
     layer = torch.nn.Linear(5, 3)
     (layer(torch.randn(4, 5)) ** 2).sum().backward()
     assert stolen == [True, True]  # weight and bias gradients, made by the backward itself

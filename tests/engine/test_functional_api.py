@@ -43,10 +43,11 @@ def engine_loop(monkeypatch):
 
 # ----- jacobian: values and structure -------------------------------------------------------
 
+
 @pytest.mark.parametrize("vectorize", [False, True])
 def test_jacobian_of_elementwise_cube(vectorize):
     x = rand(4)
-    j = jacobian(lambda a: a ** 3, x, vectorize=vectorize)
+    j = jacobian(lambda a: a**3, x, vectorize=vectorize)
     assert isinstance(j, torch.Tensor) and j.shape == (4, 4)
     np.testing.assert_allclose(j.numpy(), np.diag(3 * x.numpy() ** 2), rtol=1e-14)
     assert not j.requires_grad
@@ -85,8 +86,7 @@ def test_exp_adder_from_the_tutorial():
         jx, jy = jacobian(exp_adder, inputs)
         assert jx.shape == (n, n) and jy.shape == (n, n)
         assert jx.dtype is torch.float32
-        np.testing.assert_allclose(jx.numpy(), np.diag(2 * np.exp(inputs[0].numpy())),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(jx.numpy(), np.diag(2 * np.exp(inputs[0].numpy())), rtol=1e-6)
         np.testing.assert_allclose(jy.numpy(), 3 * np.eye(n))
 
 
@@ -95,8 +95,7 @@ def test_tuple_outputs_and_inputs_give_nested_tuples():
     for vectorize in (False, True):
         r = jacobian(lambda a, b: (a.sum() * b, a), (x, y), vectorize=vectorize)
         assert isinstance(r, tuple) and len(r) == 2 and all(len(row) == 2 for row in r)
-        assert [[tuple(t.shape) for t in row] for row in r] == [[(2, 3), (2, 2)],
-                                                                [(3, 3), (3, 2)]]
+        assert [[tuple(t.shape) for t in row] for row in r] == [[(2, 3), (2, 2)], [(3, 3), (3, 2)]]
         np.testing.assert_allclose(r[0][0].numpy(), np.outer(y.numpy(), np.ones(3)))
         np.testing.assert_allclose(r[0][1].numpy(), x.numpy().sum() * np.eye(2))
         np.testing.assert_allclose(r[1][0].numpy(), np.eye(3))
@@ -110,8 +109,9 @@ def test_tuple_outputs_and_inputs_give_nested_tuples():
 
 def test_outputs_that_do_not_depend_on_the_input():
     x = rand(3)
-    np.testing.assert_array_equal(jacobian(lambda a: torch.ones(2, dtype=torch.float64), x)
-                                  .numpy(), np.zeros((2, 3)))
+    np.testing.assert_array_equal(
+        jacobian(lambda a: torch.ones(2, dtype=torch.float64), x).numpy(), np.zeros((2, 3))
+    )
     np.testing.assert_array_equal(jacobian(lambda a: a, x).numpy(), np.eye(3))
     np.testing.assert_array_equal(jacobian(lambda a: a, x, vectorize=True).numpy(), np.eye(3))
 
@@ -126,16 +126,17 @@ def test_jacobians_of_different_inputs_do_not_share_memory():
 
 def test_jacobian_does_not_touch_the_callers_tensor():
     x = rand(3).requires_grad_()
-    j = jacobian(lambda a: a ** 2, x)
+    j = jacobian(lambda a: a**2, x)
     assert x.grad is None and not j.requires_grad
 
 
 # ----- create_graph -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("vectorize", [False, True])
 def test_create_graph_makes_the_jacobian_differentiable(vectorize):
     x = rand(4).requires_grad_()
-    j = jacobian(lambda a: a ** 3, x, create_graph=True, vectorize=vectorize)
+    j = jacobian(lambda a: a**3, x, create_graph=True, vectorize=vectorize)
     assert j.requires_grad
     (g,) = torch.autograd.grad(j.sum(), x)
     np.testing.assert_allclose(g.numpy(), 6 * x.detach().numpy(), rtol=1e-14)
@@ -143,19 +144,19 @@ def test_create_graph_makes_the_jacobian_differentiable(vectorize):
 
 def test_create_graph_on_an_input_without_grad():
     x = rand(3)
-    j = jacobian(lambda a: a ** 3, x, create_graph=True)
+    j = jacobian(lambda a: a**3, x, create_graph=True)
     assert j.requires_grad  # it depends on the (internal) input leaf
 
 
 # ----- hessian ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("vectorize", [False, True])
 def test_hessian_20_against_the_analytic_hessian(vectorize):
     v = t64(np.random.default_rng(1).standard_normal(20))
     h = hessian(hessian_20, v, vectorize=vectorize)
     assert h.shape == (20, 20) and h.dtype is torch.float64
-    np.testing.assert_allclose(h.numpy(), hessian_20_analytic(v.numpy()), rtol=1e-12,
-                               atol=1e-12)
+    np.testing.assert_allclose(h.numpy(), hessian_20_analytic(v.numpy()), rtol=1e-12, atol=1e-12)
 
 
 def test_hessian_of_a_simple_function():
@@ -174,17 +175,16 @@ def test_hessian_cross_terms_and_shapes():
     x, y = rand(3), rand(2)
     for vectorize in (False, True):
         h = hessian(lambda a, b: (a.sum() * b).sum(), (x, y), vectorize=vectorize)
-        assert [[tuple(t.shape) for t in row] for row in h] == [[(3, 3), (3, 2)],
-                                                                [(2, 3), (2, 2)]]
+        assert [[tuple(t.shape) for t in row] for row in h] == [[(3, 3), (3, 2)], [(2, 3), (2, 2)]]
         np.testing.assert_array_equal(h[0][1].numpy(), np.ones((3, 2)))
         np.testing.assert_array_equal(h[1][0].numpy(), np.ones((2, 3)))
     X = rand(2, 2)
-    assert hessian(lambda m: (m ** 3).sum(), X).shape == (2, 2, 2, 2)
+    assert hessian(lambda m: (m**3).sum(), X).shape == (2, 2, 2, 2)
 
 
 def test_hessian_with_create_graph_is_differentiable():
     x = rand(3).requires_grad_()
-    h = hessian(lambda a: (a ** 4).sum(), x, create_graph=True)
+    h = hessian(lambda a: (a**4).sum(), x, create_graph=True)
     np.testing.assert_allclose(h.detach().numpy(), np.diag(12 * x.detach().numpy() ** 2))
     (g,) = torch.autograd.grad(h.sum(), x)
     np.testing.assert_allclose(g.numpy(), 24 * x.detach().numpy(), rtol=1e-14)
@@ -194,10 +194,13 @@ def test_hessian_forward_mode_outer_strategy_gives_the_same():
     v = rand(5)
     np.testing.assert_allclose(
         hessian(hessian_20, v, vectorize=True, outer_jacobian_strategy="forward-mode").numpy(),
-        hessian_20_analytic(v.numpy()), rtol=1e-12)
+        hessian_20_analytic(v.numpy()),
+        rtol=1e-12,
+    )
 
 
 # ----- the vector products ----------------------------------------------------------------------
+
 
 def test_vjp_equals_v_times_jacobian():
     x = rand(4)
@@ -257,7 +260,7 @@ def test_jvp_equals_jacobian_times_v():
 def test_jvp_with_create_graph():
     x = rand(3).requires_grad_()
     v = rand(3)
-    _, res = jvp(lambda a: a ** 3, x, v, create_graph=True)
+    _, res = jvp(lambda a: a**3, x, v, create_graph=True)
     assert res.requires_grad
     (g,) = torch.autograd.grad(res.sum(), x)
     np.testing.assert_allclose(g.numpy(), 6 * x.detach().numpy() * v.numpy(), rtol=1e-14)
@@ -274,7 +277,7 @@ def test_hessian_vector_products(product):
     # tuple inputs: the products with the blocks of the Hessian
     x, y = rand(2), rand(3)
     vx, vy = rand(2), rand(3)
-    f = lambda a, b: (a.sum() ** 2) * (b ** 2).sum()  # noqa: E731
+    f = lambda a, b: (a.sum() ** 2) * (b**2).sum()  # noqa: E731
     _, (rx, ry) = product(f, (x, y), (vx, vy))
     (hxx, hxy), (hyx, hyy) = hessian(f, (x, y))
     if product is hvp:
@@ -289,13 +292,14 @@ def test_hessian_vector_products(product):
 
 def test_products_with_a_scalar_input_need_no_v():
     x = t64([0.5])
-    _, r = hvp(lambda a: (a ** 3).sum(), x)
+    _, r = hvp(lambda a: (a**3).sum(), x)
     np.testing.assert_allclose(r.numpy(), [3.0])
-    _, r = jvp(lambda a: a ** 2, x)
+    _, r = jvp(lambda a: a**2, x)
     np.testing.assert_allclose(r.numpy(), [1.0])
 
 
 # ----- the batched path against PyTorch's loop and finite differences -----------------------
+
 
 def _fd_jacobian(f, xs, eps=1e-6):
     """Central finite differences, d f / d xs[0] (the first input)."""
@@ -330,7 +334,7 @@ FUNCS = {
     "where": lambda x, y: torch.where(x > 1.0, x * x, -x),
     "cumsum": lambda x, y: x.cumsum(1),
     "scalar_out": lambda x, y: (x * x).sum(),
-    "pow_tensor": lambda x, y: x ** y,
+    "pow_tensor": lambda x, y: x**y,
     "div_sub": lambda x, y: (x - y) / (x + 1),
 }
 
@@ -387,8 +391,9 @@ def test_a_formula_that_silently_mixes_rows_is_caught():
     x = rand(4)
     j = jacobian(_RevCumsum.apply, x, vectorize=True)
     np.testing.assert_array_equal(j.numpy(), np.triu(np.ones((4, 4))))
-    np.testing.assert_array_equal(jacobian(_RevCumsum.apply, rand(4), vectorize=True).numpy(),
-                                  np.triu(np.ones((4, 4))))
+    np.testing.assert_array_equal(
+        jacobian(_RevCumsum.apply, rand(4), vectorize=True).numpy(), np.triu(np.ones((4, 4)))
+    )
 
 
 def test_array_backward_ops_run_on_arrays_in_the_walker(monkeypatch):
@@ -408,8 +413,9 @@ def test_array_backward_ops_run_on_arrays_in_the_walker(monkeypatch):
     x = rand(3)
     for vectorize in (False, True):
         j = jacobian(lambda a: (a * a).exp(), x, vectorize=vectorize)
-        np.testing.assert_allclose(j.numpy(), np.diag(2 * x.numpy() * np.exp(x.numpy() ** 2)),
-                                   rtol=1e-14)
+        np.testing.assert_allclose(
+            j.numpy(), np.diag(2 * x.numpy() * np.exp(x.numpy() ** 2)), rtol=1e-14
+        )
     assert seen and set(seen) == {"ndarray"}
 
 
@@ -451,8 +457,9 @@ def test_hooks_in_the_graph_take_the_autograd_grad_loop():
 
 def test_engine_loop_matches(engine_loop):
     v = rand(6)
-    np.testing.assert_allclose(hessian(hessian_20, v).numpy(),
-                               hessian_20_analytic(v.numpy()), rtol=1e-12)
+    np.testing.assert_allclose(
+        hessian(hessian_20, v).numpy(), hessian_20_analytic(v.numpy()), rtol=1e-12
+    )
     x, y = rand(3), rand(2)
     r = jacobian(lambda a, b: (a.sum() * b, a), (x, y))
     np.testing.assert_allclose(r[1][0].numpy(), np.eye(3))
@@ -466,6 +473,7 @@ def test_float32_jacobian_stays_float32():
 
 # ----- strict mode and errors ---------------------------------------------------------------
 
+
 def _raises(exc, message, fn):
     with pytest.raises(exc) as info:
         fn()
@@ -474,98 +482,179 @@ def _raises(exc, message, fn):
 
 def test_strict_mode_errors():
     x, y = rand(3), rand(2)
-    _raises(RuntimeError, "Output 0 of the user-provided function is independent of input 1. "
-            "This is not allowed in strict mode.",
-            lambda: jacobian(lambda a, b: a * 2, (x, y), strict=True))
-    _raises(RuntimeError, "Output 0 of the user-provided function does not require gradients. "
-            "The outputs must be computed in a differentiable manner from the input when "
-            "running in strict mode.",
-            lambda: jacobian(lambda a: torch.ones(2, dtype=torch.float64), x, strict=True))
-    _raises(RuntimeError, "torch.autograd.functional.jacobian: `strict=True` and "
-            "`vectorized=True` are not supported together. Please either set `strict=False` or "
-            "`vectorize=False`.",
-            lambda: jacobian(lambda a: a * 2, x, strict=True, vectorize=True))
-    _raises(RuntimeError, "The jacobian of the user-provided function is independent of input "
-            "0. This is not allowed in strict mode when create_graph=True.",
-            lambda: jacobian(lambda a: a * 2, x, strict=True, create_graph=True))
+    _raises(
+        RuntimeError,
+        "Output 0 of the user-provided function is independent of input 1. "
+        "This is not allowed in strict mode.",
+        lambda: jacobian(lambda a, b: a * 2, (x, y), strict=True),
+    )
+    _raises(
+        RuntimeError,
+        "Output 0 of the user-provided function does not require gradients. "
+        "The outputs must be computed in a differentiable manner from the input when "
+        "running in strict mode.",
+        lambda: jacobian(lambda a: torch.ones(2, dtype=torch.float64), x, strict=True),
+    )
+    _raises(
+        RuntimeError,
+        "torch.autograd.functional.jacobian: `strict=True` and "
+        "`vectorized=True` are not supported together. Please either set `strict=False` or "
+        "`vectorize=False`.",
+        lambda: jacobian(lambda a: a * 2, x, strict=True, vectorize=True),
+    )
+    _raises(
+        RuntimeError,
+        "The jacobian of the user-provided function is independent of input "
+        "0. This is not allowed in strict mode when create_graph=True.",
+        lambda: jacobian(lambda a: a * 2, x, strict=True, create_graph=True),
+    )
     linear_message = (
         "While computing the hessian, found that the jacobian of the user-provided function "
         "with respect to input {} is independent of the input. This is not allowed in strict "
         "mode. You should ensure that your function is twice differentiable and that the "
         "jacobian depends on the inputs (this would be violated by a linear function for "
-        "example).")
-    _raises(RuntimeError, linear_message.format(0),
-            lambda: hessian(lambda a: (a * 2).sum(), x, strict=True))
-    _raises(RuntimeError, linear_message.format(1),
-            lambda: hessian(lambda a, b: (a ** 2).sum() + (b * 2).sum(), (x, y), strict=True))
-    _raises(RuntimeError, "The output of the user-provided function is independent of input 1. "
-            "This is not allowed in strict mode.",
-            lambda: vjp(lambda a, b: (a * 2).sum(), (x, y), strict=True))
-    _raises(RuntimeError, "Output 0 of the user-provided function does not require gradients. "
-            "The outputs must be computed in a differentiable manner from the input when "
-            "running in strict mode.",
-            lambda: vjp(lambda a: a.detach() * 2, x, rand(3), strict=True))
-    _raises(RuntimeError, "The output of the user-provided function is independent of input 1. "
-            "This is not allowed in strict mode.",
-            lambda: jvp(lambda a, b: a * 2, (x, y), (rand(3), rand(2)), strict=True))
-    assert hessian(lambda a: (a ** 3).sum(), x, strict=True, create_graph=True).shape == (3, 3)
+        "example)."
+    )
+    _raises(
+        RuntimeError,
+        linear_message.format(0),
+        lambda: hessian(lambda a: (a * 2).sum(), x, strict=True),
+    )
+    _raises(
+        RuntimeError,
+        linear_message.format(1),
+        lambda: hessian(lambda a, b: (a**2).sum() + (b * 2).sum(), (x, y), strict=True),
+    )
+    _raises(
+        RuntimeError,
+        "The output of the user-provided function is independent of input 1. "
+        "This is not allowed in strict mode.",
+        lambda: vjp(lambda a, b: (a * 2).sum(), (x, y), strict=True),
+    )
+    _raises(
+        RuntimeError,
+        "Output 0 of the user-provided function does not require gradients. "
+        "The outputs must be computed in a differentiable manner from the input when "
+        "running in strict mode.",
+        lambda: vjp(lambda a: a.detach() * 2, x, rand(3), strict=True),
+    )
+    _raises(
+        RuntimeError,
+        "The output of the user-provided function is independent of input 1. "
+        "This is not allowed in strict mode.",
+        lambda: jvp(lambda a, b: a * 2, (x, y), (rand(3), rand(2)), strict=True),
+    )
+    assert hessian(lambda a: (a**3).sum(), x, strict=True, create_graph=True).shape == (3, 3)
 
 
 def test_argument_errors():
     x = rand(3)
-    _raises(RuntimeError, "The Tensor returned by the function given to hessian should contain "
-            "a single element", lambda: hessian(lambda a: a * 2, x))
-    _raises(RuntimeError, "The function given to hessian should return a single Tensor",
-            lambda: hessian(lambda a: (a, a), x))
-    _raises(RuntimeError, "The vector v can only be None if the user-provided function returns "
-            "a single Tensor with a single element.", lambda: vjp(lambda a: a * 2, x))
-    _raises(RuntimeError, "v has invalid size: should be torch.Size([3]) but got "
-            "torch.Size([2]).", lambda: vjp(lambda a: a * 2, x, torch.ones(2)))
-    _raises(RuntimeError, "v is a tuple of invalid length: should be 2 but got 1.",
-            lambda: vjp(lambda a: (a * 2, a), x, (torch.ones(3),)))
-    _raises(RuntimeError, "Entry 1 in v has invalid size: should be torch.Size([3]) but got "
-            "torch.Size([2]).", lambda: vjp(lambda a: (a * 2, a), x,
-                                            (torch.ones(3), torch.ones(2))))
-    _raises(RuntimeError, "The vector v can only be None if the input to the user-provided "
-            "function is a single Tensor with a single element.", lambda: jvp(lambda a: a, x))
-    _raises(RuntimeError, "The Tensor returned by the function given to vhp should contain a "
-            "single element", lambda: vhp(lambda a: a * 2, x, torch.ones(3)))
-    _raises(RuntimeError, "The function given to hvp should return a single Tensor",
-            lambda: hvp(lambda a: (a.sum(),), x, torch.ones(3)))
-    _raises(RuntimeError, "The vector v can only be None if the input to the user-provided "
-            "function is a single Tensor with a single element.",
-            lambda: hvp(lambda a: (a * 2).sum(), x))
-    _raises(TypeError, "The inputs given to jacobian must be either a Tensor or a tuple of "
-            "Tensors but the given inputs has type <class 'list'>.",
-            lambda: jacobian(lambda a: a, [x]))
-    _raises(TypeError, "The inputs given to jacobian must be either a Tensor or a tuple of "
-            "Tensors but the value at index 1 has type <class 'int'>.",
-            lambda: jacobian(lambda a: a, (x, 3)))
-    _raises(TypeError, "The outputs of the user-provided function given to jacobian must be "
-            "either a Tensor or a tuple of Tensors but the given outputs of the user-provided "
-            "function has type <class 'int'>.", lambda: jacobian(lambda a: 3, x))
+    _raises(
+        RuntimeError,
+        "The Tensor returned by the function given to hessian should contain a single element",
+        lambda: hessian(lambda a: a * 2, x),
+    )
+    _raises(
+        RuntimeError,
+        "The function given to hessian should return a single Tensor",
+        lambda: hessian(lambda a: (a, a), x),
+    )
+    _raises(
+        RuntimeError,
+        "The vector v can only be None if the user-provided function returns "
+        "a single Tensor with a single element.",
+        lambda: vjp(lambda a: a * 2, x),
+    )
+    _raises(
+        RuntimeError,
+        "v has invalid size: should be torch.Size([3]) but got torch.Size([2]).",
+        lambda: vjp(lambda a: a * 2, x, torch.ones(2)),
+    )
+    _raises(
+        RuntimeError,
+        "v is a tuple of invalid length: should be 2 but got 1.",
+        lambda: vjp(lambda a: (a * 2, a), x, (torch.ones(3),)),
+    )
+    _raises(
+        RuntimeError,
+        "Entry 1 in v has invalid size: should be torch.Size([3]) but got torch.Size([2]).",
+        lambda: vjp(lambda a: (a * 2, a), x, (torch.ones(3), torch.ones(2))),
+    )
+    _raises(
+        RuntimeError,
+        "The vector v can only be None if the input to the user-provided "
+        "function is a single Tensor with a single element.",
+        lambda: jvp(lambda a: a, x),
+    )
+    _raises(
+        RuntimeError,
+        "The Tensor returned by the function given to vhp should contain a single element",
+        lambda: vhp(lambda a: a * 2, x, torch.ones(3)),
+    )
+    _raises(
+        RuntimeError,
+        "The function given to hvp should return a single Tensor",
+        lambda: hvp(lambda a: (a.sum(),), x, torch.ones(3)),
+    )
+    _raises(
+        RuntimeError,
+        "The vector v can only be None if the input to the user-provided "
+        "function is a single Tensor with a single element.",
+        lambda: hvp(lambda a: (a * 2).sum(), x),
+    )
+    _raises(
+        TypeError,
+        "The inputs given to jacobian must be either a Tensor or a tuple of "
+        "Tensors but the given inputs has type <class 'list'>.",
+        lambda: jacobian(lambda a: a, [x]),
+    )
+    _raises(
+        TypeError,
+        "The inputs given to jacobian must be either a Tensor or a tuple of "
+        "Tensors but the value at index 1 has type <class 'int'>.",
+        lambda: jacobian(lambda a: a, (x, 3)),
+    )
+    _raises(
+        TypeError,
+        "The outputs of the user-provided function given to jacobian must be "
+        "either a Tensor or a tuple of Tensors but the given outputs of the user-provided "
+        "function has type <class 'int'>.",
+        lambda: jacobian(lambda a: 3, x),
+    )
 
 
 def test_strategy_errors():
     x = rand(3)
-    _raises(AssertionError, 'Expected strategy to be either "forward-mode" or "reverse-mode". '
-            'Hint: If your function has more outputs than inputs, "forward-mode" tends to be '
-            'more performant. Otherwise, prefer to use "reverse-mode".',
-            lambda: jacobian(lambda a: a, x, strategy="bogus"))
-    _raises(NotImplementedError, "Computing Jacobian using forward-AD or forward-over-reverse "
-            "Hessian isonly implemented for `vectorize=True`.",
-            lambda: jacobian(lambda a: a, x, strategy="forward-mode"))
-    _raises(NotImplementedError, "torch.autograd.functional.jacobian: `create_graph=True` and "
-            '`strategy="forward-mode"` are not supported together (yet). Please either set '
-            '`create_graph=False` or `strategy="reverse-mode"`.',
-            lambda: jacobian(lambda a: a, x, strategy="forward-mode", vectorize=True,
-                             create_graph=True))
-    _raises(RuntimeError, "torch.autograd.functional.jacobian: `strict=True` and "
-            '`strategy="forward-mode"` are not supported together (yet). Please either set '
-            '`strict=False` or `strategy="reverse-mode"`.',
-            lambda: jacobian(lambda a: a, x, strategy="forward-mode", vectorize=True,
-                             strict=True))
-    j = jacobian(lambda a: a ** 2, x, strategy="forward-mode", vectorize=True)
+    _raises(
+        AssertionError,
+        'Expected strategy to be either "forward-mode" or "reverse-mode". '
+        'Hint: If your function has more outputs than inputs, "forward-mode" tends to be '
+        'more performant. Otherwise, prefer to use "reverse-mode".',
+        lambda: jacobian(lambda a: a, x, strategy="bogus"),
+    )
+    _raises(
+        NotImplementedError,
+        "Computing Jacobian using forward-AD or forward-over-reverse "
+        "Hessian isonly implemented for `vectorize=True`.",
+        lambda: jacobian(lambda a: a, x, strategy="forward-mode"),
+    )
+    _raises(
+        NotImplementedError,
+        "torch.autograd.functional.jacobian: `create_graph=True` and "
+        '`strategy="forward-mode"` are not supported together (yet). Please either set '
+        '`create_graph=False` or `strategy="reverse-mode"`.',
+        lambda: jacobian(
+            lambda a: a, x, strategy="forward-mode", vectorize=True, create_graph=True
+        ),
+    )
+    _raises(
+        RuntimeError,
+        "torch.autograd.functional.jacobian: `strict=True` and "
+        '`strategy="forward-mode"` are not supported together (yet). Please either set '
+        '`strict=False` or `strategy="reverse-mode"`.',
+        lambda: jacobian(lambda a: a, x, strategy="forward-mode", vectorize=True, strict=True),
+    )
+    j = jacobian(lambda a: a**2, x, strategy="forward-mode", vectorize=True)
     np.testing.assert_allclose(j.numpy(), np.diag(2 * x.numpy()))
 
 

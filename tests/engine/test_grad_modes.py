@@ -41,10 +41,17 @@ def test_modes_restore_on_exceptions():
     assert torch.is_grad_enabled()
 
 
-@pytest.mark.parametrize("deco", [torch.no_grad(), torch.no_grad, torch.set_grad_enabled(False),
-                                  torch.inference_mode(), torch.inference_mode],
-                         ids=["no_grad()", "no_grad", "set_grad_enabled", "inference_mode()",
-                              "inference_mode"])
+@pytest.mark.parametrize(
+    "deco",
+    [
+        torch.no_grad(),
+        torch.no_grad,
+        torch.set_grad_enabled(False),
+        torch.inference_mode(),
+        torch.inference_mode,
+    ],
+    ids=["no_grad()", "no_grad", "set_grad_enabled", "inference_mode()", "inference_mode"],
+)
 def test_decorators_that_turn_grad_off(deco):
     def double(t):
         """Doubles."""
@@ -58,9 +65,11 @@ def test_decorators_that_turn_grad_off(deco):
     assert f.__name__ == "double" and f.__doc__ == "Doubles."
 
 
-@pytest.mark.parametrize("deco", [torch.enable_grad(), torch.enable_grad,
-                                  torch.set_grad_enabled(True)],
-                         ids=["enable_grad()", "enable_grad", "set_grad_enabled"])
+@pytest.mark.parametrize(
+    "deco",
+    [torch.enable_grad(), torch.enable_grad, torch.set_grad_enabled(True)],
+    ids=["enable_grad()", "enable_grad", "set_grad_enabled"],
+)
 def test_decorators_that_turn_grad_on(deco):
     f = deco(lambda t: t * 2)
     with torch.no_grad():
@@ -97,8 +106,10 @@ def test_decorating_a_class_is_deprecated_but_works():
         def __init__(self):
             self.enabled = torch.is_grad_enabled()
 
-    with pytest.warns(FutureWarning, match="^Decorating classes is deprecated and will be "
-                                           "disabled in future versions"):
+    with pytest.warns(
+        FutureWarning,
+        match="^Decorating classes is deprecated and will be disabled in future versions",
+    ):
         make = torch.no_grad()(A)
     assert make().enabled is False
 
@@ -118,8 +129,11 @@ def test_set_grad_enabled_as_a_call_and_a_context():
 
 @pytest.mark.parametrize("value, name", [("x", "str"), (0, "int"), (None, "NoneType")])
 def test_set_grad_enabled_wants_a_bool(value, name):
-    with pytest.raises(TypeError, match=f"^set_grad_enabled\\(\\): argument 'enabled' "
-                                        f"\\(position 1\\) must be bool, not {name}$"):
+    with pytest.raises(
+        TypeError,
+        match=f"^set_grad_enabled\\(\\): argument 'enabled' "
+        f"\\(position 1\\) must be bool, not {name}$",
+    ):
         torch.set_grad_enabled(value)
     assert torch.is_grad_enabled()
 

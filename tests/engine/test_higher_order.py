@@ -27,13 +27,13 @@ def test_derivatives_of_sin_up_to_the_third():
 
 def test_without_create_graph_the_grad_is_a_constant():
     x = leaf(1.0)
-    (g,) = torch.autograd.grad((x ** 3).sum(), x)
+    (g,) = torch.autograd.grad((x**3).sum(), x)
     assert not g.requires_grad and g.grad_fn is None
 
 
 def test_hessian_vector_product_by_double_backward():
     w = leaf(1.0, 2.0, 3.0)
-    f = (w ** 2).sum() * w.sum()  # H = 2 s I + 2 (w 1ᵀ + 1 wᵀ), s = sum(w)
+    f = (w**2).sum() * w.sum()  # H = 2 s I + 2 (w 1ᵀ + 1 wᵀ), s = sum(w)
     (g,) = torch.autograd.grad(f, w, create_graph=True)
     v = torch.tensor([1.0, 0.0, -1.0], dtype=torch.float64)
     (hv,) = torch.autograd.grad(g, w, grad_outputs=v, retain_graph=True)
@@ -47,7 +47,7 @@ def test_hessian_vector_product_by_double_backward():
 
 def test_backward_create_graph_makes_grad_differentiable():
     x = leaf(1.0, 2.0)
-    (x ** 3).sum().backward(create_graph=True)
+    (x**3).sum().backward(create_graph=True)
     g = x.grad
     assert g.requires_grad and not g.is_leaf
     assert g.grad_fn.name() == "torch::autograd::CopyBackwards"
@@ -61,8 +61,8 @@ def test_backward_create_graph_makes_grad_differentiable():
 
 def test_accumulation_under_create_graph_stays_differentiable():
     x = leaf(1.0, 2.0)
-    (x ** 2).sum().backward(create_graph=True)
-    (x ** 3).sum().backward(create_graph=True)
+    (x**2).sum().backward(create_graph=True)
+    (x**3).sum().backward(create_graph=True)
     np.testing.assert_allclose(val(x.grad), [2 + 3, 4 + 12])
     (gg,) = torch.autograd.grad(x.grad.sum(), x)
     np.testing.assert_allclose(val(gg), [2 + 6, 2 + 12])
@@ -80,7 +80,7 @@ def test_leaf_gradient_never_aliases_the_incoming_gradient():
 
 def test_mixed_partials():
     x, y = leaf(1.5), leaf(-0.5)
-    f = (x ** 2 * y.exp()).sum()
+    f = (x**2 * y.exp()).sum()
     gx, gy = torch.autograd.grad(f, [x, y], create_graph=True)
     (gxy,) = torch.autograd.grad(gx.sum(), y, retain_graph=True)
     (gyx,) = torch.autograd.grad(gy.sum(), x)
@@ -91,6 +91,6 @@ def test_mixed_partials():
 
 def test_gradgradcheck_through_a_composite():
     x = leaf(0.3, -1.2, 2.0)
-    fn = (lambda t: (t.sin() * t.exp() / (1 + t * t)).sum())
+    fn = lambda t: (t.sin() * t.exp() / (1 + t * t)).sum()
     assert torch.autograd.gradcheck(fn, (x,))
     assert torch.autograd.gradgradcheck(fn, (x,))

@@ -84,11 +84,18 @@ def test_hook_on_a_tensor_that_does_not_require_grad():
 
 
 @pytest.mark.parametrize("on_leaf", [True, False], ids=["leaf", "non_leaf"])
-@pytest.mark.parametrize("bad, msg", [
-    (lambda g: torch.ones(3), "hook '<lambda>' has changed the size of value"),
-    (lambda g: g.double(), "hook '<lambda>' has changed the type of value (was "
-                           "torch.FloatTensor got torch.DoubleTensor)"),
-], ids=["size", "type"])
+@pytest.mark.parametrize(
+    "bad, msg",
+    [
+        (lambda g: torch.ones(3), "hook '<lambda>' has changed the size of value"),
+        (
+            lambda g: g.double(),
+            "hook '<lambda>' has changed the type of value (was "
+            "torch.FloatTensor got torch.DoubleTensor)",
+        ),
+    ],
+    ids=["size", "type"],
+)
 def test_hook_results_are_checked(on_leaf, bad, msg):
     x = torch.ones(2, requires_grad=True)
     t = x if on_leaf else x * 2
@@ -115,8 +122,13 @@ def test_node_hooks_see_grad_inputs_and_outputs():
     b = a.exp()
 
     def post(grad_inputs, grad_outputs):
-        log.append(("post", [val(g).tolist() for g in grad_inputs],
-                    [val(g).tolist() for g in grad_outputs]))
+        log.append(
+            (
+                "post",
+                [val(g).tolist() for g in grad_inputs],
+                [val(g).tolist() for g in grad_outputs],
+            )
+        )
 
     def pre(grad_outputs):
         log.append(("pre", [val(g).tolist() for g in grad_outputs]))
@@ -146,15 +158,30 @@ def test_node_hooks_see_grad_inputs_and_outputs():
     assert log[0] == ("pre", [[1, 1]])  # hooks see the value before later prehooks change it
 
 
-@pytest.mark.parametrize("register, hook, exc, msg", [
-    ("register_prehook", lambda go: (go[0], go[0]), RuntimeError,
-     "hook '<lambda>' has returned an incorrect number of values (got 2, but expected 1)"),
-    ("register_hook", lambda gi, go: (gi[0],), RuntimeError,
-     "hook '<lambda>' has returned an incorrect number of values (got 1, but expected 2)"),
-    ("register_hook", lambda gi, go: (torch.ones(3), None), RuntimeError,
-     "hook '<lambda>' has changed the size of value"),
-    ("register_hook", lambda gi, go: 5, TypeError, "expected tuple, but hook returned 'int'"),
-])
+@pytest.mark.parametrize(
+    "register, hook, exc, msg",
+    [
+        (
+            "register_prehook",
+            lambda go: (go[0], go[0]),
+            RuntimeError,
+            "hook '<lambda>' has returned an incorrect number of values (got 2, but expected 1)",
+        ),
+        (
+            "register_hook",
+            lambda gi, go: (gi[0],),
+            RuntimeError,
+            "hook '<lambda>' has returned an incorrect number of values (got 1, but expected 2)",
+        ),
+        (
+            "register_hook",
+            lambda gi, go: (torch.ones(3), None),
+            RuntimeError,
+            "hook '<lambda>' has changed the size of value",
+        ),
+        ("register_hook", lambda gi, go: 5, TypeError, "expected tuple, but hook returned 'int'"),
+    ],
+)
 def test_node_hook_results_are_checked(register, hook, exc, msg):
     y = torch.ones(2, requires_grad=True) * 2
     getattr(y.grad_fn, register)(hook)
@@ -175,22 +202,28 @@ def test_accumulate_grad_node_hooks():
 def test_post_accumulate_grad_hook():
     log = []
     w = leaf()
-    w.register_post_accumulate_grad_hook(lambda p: log.append(("post", p is w,
-                                                                 val(p.grad).tolist())))
+    w.register_post_accumulate_grad_hook(
+        lambda p: log.append(("post", p is w, val(p.grad).tolist()))
+    )
     w.register_hook(lambda g: log.append(("hook", val(g).tolist())))
     (w * 5).sum().backward()
     (w * 5).sum().backward()
-    assert log == [("hook", [5, 5]), ("post", True, [5, 5]),
-                   ("hook", [5, 5]), ("post", True, [10, 10])]
-    with raises(RuntimeError, "post accumulate grad hooks cannot be registered on non-leaf "
-                              "tensors"):
+    assert log == [
+        ("hook", [5, 5]),
+        ("post", True, [5, 5]),
+        ("hook", [5, 5]),
+        ("post", True, [10, 10]),
+    ]
+    with raises(
+        RuntimeError, "post accumulate grad hooks cannot be registered on non-leaf tensors"
+    ):
         (w * 2).register_post_accumulate_grad_hook(lambda p: None)
 
 
 def test_hooks_under_create_graph_see_differentiable_grads():
     x = leaf()
     seen = []
-    y = x ** 2
+    y = x**2
     y.register_hook(lambda g: seen.append(g.requires_grad))
     (g,) = torch.autograd.grad((y * x).sum(), x, create_graph=True)
     assert seen == [True]

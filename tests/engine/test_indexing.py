@@ -15,10 +15,12 @@ IDX = torch.tensor([[0, 2], [1, 1]])
 
 def _set(index, value_from_input=True):
     """fn(x, v): a copy of x with x[index] = v (v a tensor input) or = 2.5."""
+
     def fn(x, v=None):
         y = x.clone()
         y[index] = v if value_from_input else 2.5
         return y
+
     return fn
 
 
@@ -27,6 +29,7 @@ def _inplace(method, *args):
         y = x * 1
         getattr(y, method)(*args, *extra)
         return y
+
     return fn
 
 
@@ -67,8 +70,11 @@ GRAD_CASES = [
     ("scatter", lambda x, s: x.scatter(1, torch.tensor([[2], [0]]), s), [(2, 3), (2, 1)]),
     ("scatter-bigger-src", lambda x, s: x.scatter(0, torch.tensor([[1, 0]]), s), [(2, 2), (2, 3)]),
     ("scatter-value", lambda x: x.scatter(1, torch.tensor([[2], [0]]), 4.0), [(2, 3)]),
-    ("scatter_add", lambda x, s: x.scatter_add(0, torch.tensor([[1, 1, 0], [1, 0, 0]]), s),
-     [(2, 3), (2, 3)]),
+    (
+        "scatter_add",
+        lambda x, s: x.scatter_add(0, torch.tensor([[1, 1, 0], [1, 0, 0]]), s),
+        [(2, 3), (2, 3)],
+    ),
     ("setitem-int", _set(1), [(3, 2), (2,)]),
     ("setitem-broadcast", _set((slice(None), 1)), [(3, 2), ()]),
     ("setitem-slice", _set(slice(0, 2)), [(3, 2), (2, 2)]),
@@ -82,10 +88,12 @@ GRAD_CASES = [
     ("setitem-ellipsis", _set(...), [(2, 3), (3,)]),
     ("masked_fill_", _inplace("masked_fill_", M, 3.0), [(2, 3)]),
     ("masked_fill_-tensor", lambda x, v: (x * 1).masked_fill_(M, v), [(2, 3), ()]),
-    ("scatter_", lambda x, s: (x * 1).scatter_(0, torch.tensor([[1, 0, 1]]), s),
-     [(2, 3), (1, 3)]),
-    ("scatter_add_", lambda x, s: (x * 1).scatter_add_(1, torch.tensor([[0, 0]]), s),
-     [(2, 3), (1, 2)]),
+    ("scatter_", lambda x, s: (x * 1).scatter_(0, torch.tensor([[1, 0, 1]]), s), [(2, 3), (1, 3)]),
+    (
+        "scatter_add_",
+        lambda x, s: (x * 1).scatter_add_(1, torch.tensor([[0, 0]]), s),
+        [(2, 3), (1, 2)],
+    ),
 ]
 
 
@@ -99,13 +107,23 @@ MA = (np.arange(24).reshape(2, 3, 4) % 3) == 0
 
 # (id, index) where PyTorch and NumPy agree
 VALUE_INDEXES = [
-    ("int", 1), ("neg", -1), ("slice", slice(1, None)),
+    ("int", 1),
+    ("neg", -1),
+    ("slice", slice(1, None)),
     ("step", (slice(None), slice(None, None, 2))),
-    ("none", (None, 1)), ("ellipsis", (..., 2)), ("ellipsis-none", (..., None)),
-    ("list", [1, 0, 1]), ("pair", ([0, 1], [2, 0])), ("triple", ([0, 1], [2, 0], [3, 3])),
-    ("slice-list", (slice(None), [2, 2])), ("list-slice-list", ([0, 1], slice(None), [1, 3])),
-    ("broadcast", ([[0], [1]], [0, 2])), ("mask", MA), ("mask-2d", MA[:, :, 0]),
-    ("mask-last", (..., MA[0, 0])), ("empty-list", []),
+    ("none", (None, 1)),
+    ("ellipsis", (..., 2)),
+    ("ellipsis-none", (..., None)),
+    ("list", [1, 0, 1]),
+    ("pair", ([0, 1], [2, 0])),
+    ("triple", ([0, 1], [2, 0], [3, 3])),
+    ("slice-list", (slice(None), [2, 2])),
+    ("list-slice-list", ([0, 1], slice(None), [1, 3])),
+    ("broadcast", ([[0], [1]], [0, 2])),
+    ("mask", MA),
+    ("mask-2d", MA[:, :, 0]),
+    ("mask-last", (..., MA[0, 0])),
+    ("empty-list", []),
 ]
 
 
@@ -117,15 +135,18 @@ def test_getitem_values_match_numpy(index):
     np.testing.assert_array_equal(out.numpy(), expected)
 
 
-@pytest.mark.parametrize("index,shape", [
-    ((0, slice(None), [1, 2]), (3, 2)),  # NumPy would give (2, 3): PyTorch selects first
-    ((slice(None), 0, [1, 2]), (2, 2)),
-    (([0, 1], 0), (2, 4)),
-    (([0, 1], 0, [1, 2]), (2,)),
-    (([0, 1], slice(1, None), [1, 2]), (2, 2)),
-    ((None, 0, [1, 2]), (1, 2, 4)),
-    (([0, 1], None, [1, 2]), (2, 1, 4)),
-])
+@pytest.mark.parametrize(
+    "index,shape",
+    [
+        ((0, slice(None), [1, 2]), (3, 2)),  # NumPy would give (2, 3): PyTorch selects first
+        ((slice(None), 0, [1, 2]), (2, 2)),
+        (([0, 1], 0), (2, 4)),
+        (([0, 1], 0, [1, 2]), (2,)),
+        (([0, 1], slice(1, None), [1, 2]), (2, 2)),
+        ((None, 0, [1, 2]), (1, 2, 4)),
+        (([0, 1], None, [1, 2]), (2, 1, 4)),
+    ],
+)
 def test_ints_with_advanced_indexes_select_first_as_in_pytorch(index, shape):
     t = torch.tensor(A)
     out = t[index]
@@ -146,13 +167,16 @@ def test_repeated_indices_accumulate_gradients():
     assert y.grad.tolist() == [[2, 2], [0, 0], [6, 6]]
 
 
-@pytest.mark.parametrize("fn,grad", [
-    (lambda x: x.index_select(0, torch.tensor([1, 1, 1])), [0, 3, 0]),
-    (lambda x: x.gather(0, torch.tensor([2, 2, 0])), [1, 0, 2]),
-    (lambda x: x.take(torch.tensor([0, -3, 2])), [2, 0, 1]),
-    (lambda x: x[torch.tensor([True, False, True])], [1, 0, 1]),
-    (lambda x: x.masked_fill(torch.tensor([True, False, False]), 0.0), [0, 1, 1]),
-])
+@pytest.mark.parametrize(
+    "fn,grad",
+    [
+        (lambda x: x.index_select(0, torch.tensor([1, 1, 1])), [0, 3, 0]),
+        (lambda x: x.gather(0, torch.tensor([2, 2, 0])), [1, 0, 2]),
+        (lambda x: x.take(torch.tensor([0, -3, 2])), [2, 0, 1]),
+        (lambda x: x[torch.tensor([True, False, True])], [1, 0, 1]),
+        (lambda x: x.masked_fill(torch.tensor([True, False, False]), 0.0), [0, 1, 1]),
+    ],
+)
 def test_gradient_values(fn, grad):
     x = torch.zeros(3, requires_grad=True)
     fn(x).sum().backward()
@@ -202,8 +226,10 @@ NAME_CASES = [
     (lambda: X.masked_fill(MX, torch.tensor(1.0)), "MaskedFillBackward1"),
     (lambda: X.scatter(0, torch.zeros(1, 4, 5, dtype=torch.int64), X[:1]), "ScatterBackward0"),
     (lambda: X.scatter(0, torch.zeros(1, 4, 5, dtype=torch.int64), 1.0), "ScatterBackward1"),
-    (lambda: X.scatter_add(0, torch.zeros(1, 4, 5, dtype=torch.int64), X[:1]),
-     "ScatterAddBackward0"),
+    (
+        lambda: X.scatter_add(0, torch.zeros(1, 4, 5, dtype=torch.int64), X[:1]),
+        "ScatterAddBackward0",
+    ),
 ]
 
 
@@ -220,23 +246,28 @@ def _grad_of_grad_name(fn):
     return gx.grad_fn.name()
 
 
-@pytest.mark.parametrize("fn,name", [
-    (lambda x: x[0], "SelectBackwardBackward0"),
-    (lambda x: x[1:], "SliceBackwardBackward0"),
-    (lambda x: x[[0, 1]], "IndexPutImplBackward0"),
-    (lambda x: x.gather(0, torch.tensor([[0, 1, 2, 0]])), "ScatterAddBackward0"),
-    (lambda x: x.index_select(1, torch.tensor([0, 0])), "IndexAddBackward0"),
-    (lambda x: x.take(torch.tensor([0, 5])), "PutBackward0"),
-    (lambda x: x.masked_select(x > 0), "MaskedScatterBackward0"),
-])
+@pytest.mark.parametrize(
+    "fn,name",
+    [
+        (lambda x: x[0], "SelectBackwardBackward0"),
+        (lambda x: x[1:], "SliceBackwardBackward0"),
+        (lambda x: x[[0, 1]], "IndexPutImplBackward0"),
+        (lambda x: x.gather(0, torch.tensor([[0, 1, 2, 0]])), "ScatterAddBackward0"),
+        (lambda x: x.index_select(1, torch.tensor([0, 0])), "IndexAddBackward0"),
+        (lambda x: x.take(torch.tensor([0, 5])), "PutBackward0"),
+        (lambda x: x.masked_select(x > 0), "MaskedScatterBackward0"),
+    ],
+)
 def test_backward_nodes_are_named_as_pytorch_names_them(fn, name):
     assert _grad_of_grad_name(fn) == name
 
 
 # ----- views ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("index", [0, (slice(None), 1), (1, 2), (None, 0), (..., 1), (0, 0, 0),
-                                   slice(0, 1)])
+
+@pytest.mark.parametrize(
+    "index", [0, (slice(None), 1), (1, 2), (None, 0), (..., 1), (0, 0, 0), slice(0, 1)]
+)
 def test_basic_indexing_returns_views(index):
     t = torch.tensor(A)
     v = t[index]
@@ -265,6 +296,7 @@ def test_writes_to_the_base_are_seen_by_a_saved_view():
 
 # ----- setitem ---------------------------------------------------------------------------------
 
+
 def test_setitem_gradients_for_target_and_value():
     x = torch.ones(3, 4, requires_grad=True)
     v = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
@@ -286,19 +318,22 @@ def test_setitem_with_repeated_indices_gives_each_value_slot_the_gradient():
     assert x.grad.tolist() == [0, 1, 1, 1]
 
 
-@pytest.mark.parametrize("stmt,name", [
-    ("y[0] = 1.0", "torch::autograd::CopySlices"),
-    ("y[0] = v", "torch::autograd::CopySlices"),
-    ("y[:, 1:3] = v", "torch::autograd::CopySlices"),
-    ("y[None, 0] = v", "torch::autograd::CopySlices"),
-    ("y[0, [1, 2]] = v", "torch::autograd::CopySlices"),
-    ("y[[0, 2]] = v", "IndexPutBackward0"),
-    ("y[:, [0, 2]] = v[0]", "IndexPutBackward0"),
-    ("y[y > 0] = 1.0", "IndexPutBackward0"),
-    ("y[...] = v", "torch::autograd::CopyBackwards"),
-    ("y[:] = v", "torch::autograd::CopyBackwards"),
-    ("y[...] = 1.0", "FillBackward3"),
-])
+@pytest.mark.parametrize(
+    "stmt,name",
+    [
+        ("y[0] = 1.0", "torch::autograd::CopySlices"),
+        ("y[0] = v", "torch::autograd::CopySlices"),
+        ("y[:, 1:3] = v", "torch::autograd::CopySlices"),
+        ("y[None, 0] = v", "torch::autograd::CopySlices"),
+        ("y[0, [1, 2]] = v", "torch::autograd::CopySlices"),
+        ("y[[0, 2]] = v", "IndexPutBackward0"),
+        ("y[:, [0, 2]] = v[0]", "IndexPutBackward0"),
+        ("y[y > 0] = 1.0", "IndexPutBackward0"),
+        ("y[...] = v", "torch::autograd::CopyBackwards"),
+        ("y[:] = v", "torch::autograd::CopyBackwards"),
+        ("y[...] = 1.0", "FillBackward3"),
+    ],
+)
 def test_setitem_node_names(stmt, name):
     y = torch.randn(3, 4, 5, requires_grad=True) * 1
     exec(stmt, {"y": y, "v": torch.randn(5, requires_grad=True)})
@@ -314,17 +349,32 @@ def test_setitem_value_is_expanded_to_the_region_as_in_pytorch():
     assert edges == [None, "ExpandBackward0"]
 
 
-@pytest.mark.parametrize("stmt,msg", [
-    ("x[0] = 1.", "a view of a leaf Variable that requires grad is being used in an in-place "
-                  "operation."),
-    ("x[0, [0, 1]] = 1.", "a view of a leaf Variable that requires grad is being used in an "
-                          "in-place operation."),
-    ("x[[0]] = 1.", "a leaf Variable that requires grad is being used in an in-place operation."),
-    ("x[x > 0] = 1.", "a leaf Variable that requires grad is being used in an in-place "
-                      "operation."),
-    ("x[...] = 1.", "a leaf Variable that requires grad is being used in an in-place operation."),
-    ("x[:] = 1.", "a leaf Variable that requires grad is being used in an in-place operation."),
-])
+@pytest.mark.parametrize(
+    "stmt,msg",
+    [
+        (
+            "x[0] = 1.",
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+        ),
+        (
+            "x[0, [0, 1]] = 1.",
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+        ),
+        (
+            "x[[0]] = 1.",
+            "a leaf Variable that requires grad is being used in an in-place operation.",
+        ),
+        (
+            "x[x > 0] = 1.",
+            "a leaf Variable that requires grad is being used in an in-place operation.",
+        ),
+        (
+            "x[...] = 1.",
+            "a leaf Variable that requires grad is being used in an in-place operation.",
+        ),
+        ("x[:] = 1.", "a leaf Variable that requires grad is being used in an in-place operation."),
+    ],
+)
 def test_setitem_on_a_leaf_that_requires_grad_raises(stmt, msg):
     x = torch.zeros(3, 4, requires_grad=True)
     with pytest.raises(RuntimeError, match="^" + re.escape(msg) + "$"):
@@ -361,21 +411,38 @@ def test_setitem_values_and_casts():
     assert f._version == 2
 
 
-@pytest.mark.parametrize("stmt,msg", [
-    ("y[0] = torch.ones(2)", "The expanded size of the tensor (5) must match the existing size "
-                             "(2) at non-singleton dimension 1.  Target sizes: [4, 5].  Tensor "
-                             "sizes: [2]"),
-    ("y[0] = torch.ones(2, 4, 5)", "expand(torch.FloatTensor{[2, 4, 5]}, size=[4, 5]): the number "
-                                   "of sizes provided (2) must be greater or equal to the number "
-                                   "of dimensions in the tensor (3)"),
-    ("y[[0, 1]] = torch.ones(3, 4, 5)", "shape mismatch: value tensor of shape [3, 4, 5] cannot "
-                                        "be broadcast to indexing result of shape [2, 4, 5]"),
-    ("y[[0, 1]] = torch.ones(5, dtype=torch.float64)",
-     "Index put requires the source and destination dtypes match, got Float for the destination "
-     "and Double for the source."),
-    ("y[y > -1] = torch.ones(3)", "shape mismatch: value tensor of shape [3] cannot be broadcast "
-                                  "to indexing result of shape [60]"),
-])
+@pytest.mark.parametrize(
+    "stmt,msg",
+    [
+        (
+            "y[0] = torch.ones(2)",
+            "The expanded size of the tensor (5) must match the existing size "
+            "(2) at non-singleton dimension 1.  Target sizes: [4, 5].  Tensor "
+            "sizes: [2]",
+        ),
+        (
+            "y[0] = torch.ones(2, 4, 5)",
+            "expand(torch.FloatTensor{[2, 4, 5]}, size=[4, 5]): the number "
+            "of sizes provided (2) must be greater or equal to the number "
+            "of dimensions in the tensor (3)",
+        ),
+        (
+            "y[[0, 1]] = torch.ones(3, 4, 5)",
+            "shape mismatch: value tensor of shape [3, 4, 5] cannot "
+            "be broadcast to indexing result of shape [2, 4, 5]",
+        ),
+        (
+            "y[[0, 1]] = torch.ones(5, dtype=torch.float64)",
+            "Index put requires the source and destination dtypes match, got Float for the destination "
+            "and Double for the source.",
+        ),
+        (
+            "y[y > -1] = torch.ones(3)",
+            "shape mismatch: value tensor of shape [3] cannot be broadcast "
+            "to indexing result of shape [60]",
+        ),
+    ],
+)
 def test_setitem_errors(stmt, msg):
     with pytest.raises(RuntimeError, match="^" + re.escape(msg) + "$"):
         exec(stmt, {"torch": torch, "y": torch.zeros(3, 4, 5)})
@@ -383,12 +450,15 @@ def test_setitem_errors(stmt, msg):
 
 def test_masked_fill_inplace_must_keep_the_shape():
     y = torch.zeros(4, 5)
-    with pytest.raises(RuntimeError, match=re.escape(
-            "output with shape [4, 5] doesn't match the broadcast shape [3, 4, 5]")):
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape("output with shape [4, 5] doesn't match the broadcast shape [3, 4, 5]"),
+    ):
         y.masked_fill_(torch.zeros(3, 4, 5) > 0, 1.0)
 
 
 # ----- gather / scatter / masked / take / nonzero values -------------------------------------
+
 
 def test_gather_scatter_values():
     a = torch.arange(6.0).reshape(2, 3)
@@ -396,9 +466,15 @@ def test_gather_scatter_values():
     assert a.scatter(1, torch.tensor([[0], [2]]), 9.0).tolist() == [[9, 1, 2], [3, 4, 9]]
     z = torch.zeros(3, 3)
     assert z.scatter_add(0, torch.tensor([[0, 1, 2], [0, 0, 0]]), torch.ones(2, 3)).tolist() == [
-        [2, 1, 1], [0, 1, 0], [0, 0, 1]]
+        [2, 1, 1],
+        [0, 1, 0],
+        [0, 0, 1],
+    ]
     assert z.scatter(0, torch.tensor([[0, 1, 2]]), torch.ones(2, 3)).tolist() == [
-        [1, 0, 0], [0, 1, 0], [0, 0, 1]]
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+    ]
     assert torch.tensor(2.0).gather(0, torch.tensor([0, 0])).tolist() == [2, 2]
 
 
@@ -443,53 +519,113 @@ ERROR_CASES = [
     (lambda: Y[[-4]], IndexError, "index -4 is out of bounds for dimension 0 with size 3"),
     (lambda: Y[:, 7], IndexError, "index 7 is out of bounds for dimension 1 with size 4"),
     (lambda: Y[0, 0, 0, 0], IndexError, "too many indices for tensor of dimension 3"),
-    (lambda: torch.tensor(3.0)[0], IndexError,
-     "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
-     "to convert a 0-dim tensor to a number"),
-    (lambda: Y[Y[0] > 0], IndexError,
-     "The shape of the mask [4, 5] at index 0 does not match the shape of the indexed tensor "
-     "[3, 4, 5] at index 0"),
-    (lambda: Y[0, torch.zeros(5) > 0], IndexError,
-     "The shape of the mask [5] at index 0 does not match the shape of the indexed tensor [4, 5] "
-     "at index 0"),
-    (lambda: Y[torch.tensor([1.0])], IndexError,
-     "tensors used as indices must be long, int, byte or bool tensors"),
+    (
+        lambda: torch.tensor(3.0)[0],
+        IndexError,
+        "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
+        "to convert a 0-dim tensor to a number",
+    ),
+    (
+        lambda: Y[Y[0] > 0],
+        IndexError,
+        "The shape of the mask [4, 5] at index 0 does not match the shape of the indexed tensor "
+        "[3, 4, 5] at index 0",
+    ),
+    (
+        lambda: Y[0, torch.zeros(5) > 0],
+        IndexError,
+        "The shape of the mask [5] at index 0 does not match the shape of the indexed tensor [4, 5] "
+        "at index 0",
+    ),
+    (
+        lambda: Y[torch.tensor([1.0])],
+        IndexError,
+        "tensors used as indices must be long, int, byte or bool tensors",
+    ),
     (lambda: Y[::-1], ValueError, "step must be greater than zero"),
-    (lambda: Y[[0, 1], [0, 1, 2]], IndexError,
-     "shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]"),
-    (lambda: Y[1.5], IndexError,
-     "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
-     "indices (got float)"),
-    (lambda: Y.gather(0, torch.zeros(1, 4, 5)), RuntimeError,
-     "gather(): Expected dtype int32/int64 for index"),
-    (lambda: Y.gather(0, torch.zeros(4, 4, 5, dtype=torch.int64) + 3), RuntimeError,
-     "index 3 is out of bounds for dimension 0 with size 3"),
-    (lambda: Y.gather(0, torch.zeros(1, 4, dtype=torch.int64)), RuntimeError,
-     "Index tensor must have the same number of dimensions as input tensor"),
-    (lambda: Y.gather(0, torch.zeros(1, 5, 5, dtype=torch.int64)), RuntimeError,
-     "Size does not match at dimension 1 expected index [1, 5, 5] to be no larger than self "
-     "[3, 4, 5] apart from dimension 0"),
-    (lambda: Y.index_select(1, torch.tensor([[0]])), IndexError,
-     "index_select(): Index is supposed to be a vector"),
-    (lambda: Y.index_select(1, torch.tensor([9])), RuntimeError,
-     "INDICES element is out of DATA bounds, id=9 axis_dim=4"),
-    (lambda: Y.index_select(1, torch.tensor([1.0])), RuntimeError,
-     "index_select(): Expected dtype int32 or int64 for index"),
-    (lambda: Y.masked_fill(Y, 0.0), RuntimeError,
-     "masked_fill_ only supports boolean masks, but got mask with dtype float"),
-    (lambda: Y.masked_fill(Y > 0, torch.ones(2)), RuntimeError,
-     "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 "
-     "dimension(s)."),
-    (lambda: Y.take(torch.tensor([60])), IndexError,
-     "out of range: tried to access index 60 on a tensor of 60 elements."),
-    (lambda: torch.zeros(3, 3).scatter(0, torch.tensor([[0, 1, 2], [0, 0, 0]]), torch.ones(1, 3)),
-     RuntimeError, "Expected index [2, 3] to be no larger than self [3, 3] apart from dimension 0 "
-                   "and to be no larger size than src [1, 3]"),
-    (lambda: torch.zeros(3, 3).scatter(0, torch.tensor([[5, 1, 2]]), torch.ones(1, 3)),
-     RuntimeError, "index 5 is out of bounds for dimension 0 with size 3"),
-    (lambda: torch.zeros(3, 3).scatter(0, torch.tensor([[1, 1, 2]]),
-                                       torch.ones(1, 3, dtype=torch.int64)),
-     RuntimeError, "scatter(): Expected self.dtype to be equal to src.dtype"),
+    (
+        lambda: Y[[0, 1], [0, 1, 2]],
+        IndexError,
+        "shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]",
+    ),
+    (
+        lambda: Y[1.5],
+        IndexError,
+        "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+        "indices (got float)",
+    ),
+    (
+        lambda: Y.gather(0, torch.zeros(1, 4, 5)),
+        RuntimeError,
+        "gather(): Expected dtype int32/int64 for index",
+    ),
+    (
+        lambda: Y.gather(0, torch.zeros(4, 4, 5, dtype=torch.int64) + 3),
+        RuntimeError,
+        "index 3 is out of bounds for dimension 0 with size 3",
+    ),
+    (
+        lambda: Y.gather(0, torch.zeros(1, 4, dtype=torch.int64)),
+        RuntimeError,
+        "Index tensor must have the same number of dimensions as input tensor",
+    ),
+    (
+        lambda: Y.gather(0, torch.zeros(1, 5, 5, dtype=torch.int64)),
+        RuntimeError,
+        "Size does not match at dimension 1 expected index [1, 5, 5] to be no larger than self "
+        "[3, 4, 5] apart from dimension 0",
+    ),
+    (
+        lambda: Y.index_select(1, torch.tensor([[0]])),
+        IndexError,
+        "index_select(): Index is supposed to be a vector",
+    ),
+    (
+        lambda: Y.index_select(1, torch.tensor([9])),
+        RuntimeError,
+        "INDICES element is out of DATA bounds, id=9 axis_dim=4",
+    ),
+    (
+        lambda: Y.index_select(1, torch.tensor([1.0])),
+        RuntimeError,
+        "index_select(): Expected dtype int32 or int64 for index",
+    ),
+    (
+        lambda: Y.masked_fill(Y, 0.0),
+        RuntimeError,
+        "masked_fill_ only supports boolean masks, but got mask with dtype float",
+    ),
+    (
+        lambda: Y.masked_fill(Y > 0, torch.ones(2)),
+        RuntimeError,
+        "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 "
+        "dimension(s).",
+    ),
+    (
+        lambda: Y.take(torch.tensor([60])),
+        IndexError,
+        "out of range: tried to access index 60 on a tensor of 60 elements.",
+    ),
+    (
+        lambda: torch.zeros(3, 3).scatter(
+            0, torch.tensor([[0, 1, 2], [0, 0, 0]]), torch.ones(1, 3)
+        ),
+        RuntimeError,
+        "Expected index [2, 3] to be no larger than self [3, 3] apart from dimension 0 "
+        "and to be no larger size than src [1, 3]",
+    ),
+    (
+        lambda: torch.zeros(3, 3).scatter(0, torch.tensor([[5, 1, 2]]), torch.ones(1, 3)),
+        RuntimeError,
+        "index 5 is out of bounds for dimension 0 with size 3",
+    ),
+    (
+        lambda: torch.zeros(3, 3).scatter(
+            0, torch.tensor([[1, 1, 2]]), torch.ones(1, 3, dtype=torch.int64)
+        ),
+        RuntimeError,
+        "scatter(): Expected self.dtype to be equal to src.dtype",
+    ),
 ]
 
 
@@ -500,6 +636,7 @@ def test_errors_match_pytorch(fn, exc, msg):
 
 
 # ----- GPU: every case above on CuPy arrays, against the CPU ---------------------------------
+
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("fn,shapes", [c[1:] for c in GRAD_CASES], ids=[c[0] for c in GRAD_CASES])

@@ -22,11 +22,13 @@ def leaf(dtype=None):
 
 def version_error(type_shape, which, actual, expected):
     where = f", which is output 0 of {which}," if which else ""
-    return ("one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{type_shape}]{where} is at version {actual}; expected version "
-            f"{expected} instead. Hint: enable anomaly detection to find the operation that "
-            "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
-            "check_nan=False).")
+    return (
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{type_shape}]{where} is at version {actual}; expected version "
+        f"{expected} instead. Hint: enable anomaly detection to find the operation that "
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+        "check_nan=False)."
+    )
 
 
 def test_versions_count_in_place_ops():
@@ -43,8 +45,12 @@ def test_versions_count_in_place_ops():
 
 def test_in_place_on_a_leaf_that_requires_grad():
     a = leaf()
-    with pytest.raises(RuntimeError, match=re.escape(
-            "a leaf Variable that requires grad is being used in an in-place operation.")):
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        ),
+    ):
         a.add_(1)
     assert a._version == 0
     with torch.no_grad():
@@ -140,10 +146,19 @@ def _double_2d():
     return z, version_error("torch.DoubleTensor [1, 2]", "Mul", 2, 0)
 
 
-@pytest.mark.parametrize("case", [_non_leaf_saved, _leaf_modified_under_no_grad,
-                                  _output_saved_by_exp, _output_saved_by_exp_modified_later,
-                                  _sigmoid_output, _tanh_output_via_detach, _constant_modified,
-                                  _double_2d])
+@pytest.mark.parametrize(
+    "case",
+    [
+        _non_leaf_saved,
+        _leaf_modified_under_no_grad,
+        _output_saved_by_exp,
+        _output_saved_by_exp_modified_later,
+        _sigmoid_output,
+        _tanh_output_via_detach,
+        _constant_modified,
+        _double_2d,
+    ],
+)
 def test_modified_saved_tensor_fails_backward(case):
     out, msg = case()
     with pytest.raises(RuntimeError, match="^" + re.escape(msg) + "$"):
@@ -159,12 +174,21 @@ def test_modifying_a_tensor_nobody_saved_is_fine():
     np.testing.assert_allclose(val(x.grad), 2 * np.exp([2.0, 4.0]), rtol=1e-6)
 
 
-@pytest.mark.parametrize("make, other, msg", [
-    (lambda: torch.tensor([1, 2]), 1.5,
-     "result type Float can't be cast to the desired output type Long"),
-    (lambda: torch.ones(2), torch.ones(2, 2),
-     "output with shape [2] doesn't match the broadcast shape [2, 2]"),
-])
+@pytest.mark.parametrize(
+    "make, other, msg",
+    [
+        (
+            lambda: torch.tensor([1, 2]),
+            1.5,
+            "result type Float can't be cast to the desired output type Long",
+        ),
+        (
+            lambda: torch.ones(2),
+            torch.ones(2, 2),
+            "output with shape [2] doesn't match the broadcast shape [2, 2]",
+        ),
+    ],
+)
 def test_in_place_result_must_fit(make, other, msg):
     with pytest.raises(RuntimeError, match="^" + re.escape(msg) + "$"):
         make().add_(other)

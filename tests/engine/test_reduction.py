@@ -61,8 +61,12 @@ GRAD_CASES = [
     ("norm-inf-dim", lambda x: x.norm(p=inf, dim=1), (3, 4), {}),
     ("norm-ninf-dim", lambda x: x.norm(p=-inf, dim=0), (3, 4), {}),
     ("norm-p3-dims", lambda x: x.norm(p=3, dim=(0, 2)), (2, 3, 4), {}),
-    ("norm-p0.5-dim-keep", lambda x: x.norm(p=0.5, dim=2, keepdim=True), (2, 3, 4),
-     {"positive": True}),
+    (
+        "norm-p0.5-dim-keep",
+        lambda x: x.norm(p=0.5, dim=2, keepdim=True),
+        (2, 3, 4),
+        {"positive": True},
+    ),
     ("norm-p-1.5", lambda x: x.norm(p=-1.5, dim=0), (3, 4), {"positive": True}),
     ("norm-p2-dim", lambda x: torch.norm(x, 2, -1), (3, 4), {}),
     ("logsumexp-dim", lambda x: x.logsumexp(1), (2, 3, 4), {}),
@@ -74,8 +78,9 @@ GRAD_CASES = [
 ]
 
 
-@pytest.mark.parametrize("fn,shape,opts", [c[1:] for c in GRAD_CASES],
-                         ids=[c[0] for c in GRAD_CASES])
+@pytest.mark.parametrize(
+    "fn,shape,opts", [c[1:] for c in GRAD_CASES], ids=[c[0] for c in GRAD_CASES]
+)
 def test_gradients(fn, shape, opts):
     (x,) = make_inputs(shape, **opts)
     check_grads(fn, x)
@@ -83,14 +88,24 @@ def test_gradients(fn, shape, opts):
 
 # Gradients at zeros of prod: finite differences of the polynomial are exact enough, and the
 # second-order check covers the mixed derivatives between zeros.
-@pytest.mark.parametrize("data,fn", [
-    ([2.0, 0.0, 3.0, -1.5], lambda x: x.prod()),
-    ([2.0, 0.0, 0.0, -1.5], lambda x: x.prod()),
-    ([0.0, 0.0, 0.0, 2.0], lambda x: x.prod()),
-    ([[2.0, 0.0, 3.0], [1.5, 2.0, -3.0], [0.0, 0.0, 5.0], [0.0, 4.0, 0.0]], lambda x: x.prod(1)),
-    ([[2.0, 0.0, 3.0], [1.5, 2.0, -3.0], [0.0, 0.0, 5.0], [0.0, 4.0, 0.0]], lambda x: x.prod(0)),
-    ([[2.0, 0.0, 3.0], [1.5, 2.0, -3.0]], lambda x: x.prod(1, keepdim=True)),
-], ids=["one-zero", "two-zeros", "three-zeros", "rows", "columns", "keepdim"])
+@pytest.mark.parametrize(
+    "data,fn",
+    [
+        ([2.0, 0.0, 3.0, -1.5], lambda x: x.prod()),
+        ([2.0, 0.0, 0.0, -1.5], lambda x: x.prod()),
+        ([0.0, 0.0, 0.0, 2.0], lambda x: x.prod()),
+        (
+            [[2.0, 0.0, 3.0], [1.5, 2.0, -3.0], [0.0, 0.0, 5.0], [0.0, 4.0, 0.0]],
+            lambda x: x.prod(1),
+        ),
+        (
+            [[2.0, 0.0, 3.0], [1.5, 2.0, -3.0], [0.0, 0.0, 5.0], [0.0, 4.0, 0.0]],
+            lambda x: x.prod(0),
+        ),
+        ([[2.0, 0.0, 3.0], [1.5, 2.0, -3.0]], lambda x: x.prod(1, keepdim=True)),
+    ],
+    ids=["one-zero", "two-zeros", "three-zeros", "rows", "columns", "keepdim"],
+)
 def test_prod_gradients_at_zeros(data, fn):
     x = torch.tensor(data, dtype=torch.float64, requires_grad=True)
     check_grads(fn, x)
@@ -107,36 +122,45 @@ TIES = [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]
 
 
 # Gradients where the derivative needs a convention, as PyTorch 2.13 computes them.
-@pytest.mark.parametrize("fn,data,expected", [
-    (lambda x: x.max(), TIES, [[0, 0.5, 0.5], [0, 0, 0]]),
-    (lambda x: x.min(), [[1.0, 0.0, 0.0], [0.0, 5.0, 6.0]], [[0, 1 / 3, 1 / 3], [1 / 3, 0, 0]]),
-    (lambda x: x.max(1)[0], TIES, [[0, 1, 0], [1, 0, 0]]),
-    (lambda x: x.min(1)[0], TIES, [[1, 0, 0], [0, 0, 1]]),
-    (lambda x: x.amax(), TIES, [[0, 0.5, 0.5], [0, 0, 0]]),
-    (lambda x: x.amax(1), TIES, [[0, 0.5, 0.5], [0.5, 0.5, 0]]),
-    (lambda x: x.amin(0), TIES, [[1, 0, 0], [0, 1, 1]]),
-    (lambda x: x.amax((0, 1)), TIES, [[0, 0.5, 0.5], [0, 0, 0]]),
-    (lambda x: x.prod(), [2.0, 0.0, 3.0], [0, 6, 0]),
-    (lambda x: x.prod(), [2.0, 0.0, 0.0, 3.0], [0, 0, 0, 0]),
-    (lambda x: x.prod(1), [[2.0, 0.0, 3.0], [0.0, 0.0, 1.0], [1.0, 2.0, 3.0]],
-     [[0, 6, 0], [0, 0, 0], [6, 3, 2]]),
-    (lambda x: x.norm(), [0.0, 0.0], [0, 0]),
-    (lambda x: x.norm(p=1), [0.0, 0.0, 1.0, -2.0], [0, 0, 1, -1]),
-    (lambda x: x.norm(p=inf), [3.0, -3.0, 1.0], [0.5, -0.5, 0]),
-    (lambda x: x.norm(p=-inf), [3.0, -3.0, 1.0], [0, 0, 1]),
-    (lambda x: x.norm(p=inf), [0.0, 0.0], [0, 0]),
-    (lambda x: x.norm(p=inf, dim=1), [[1.0, 5.0, -5.0], [2.0, 3.0, 1.0]],
-     [[0, 0.5, -0.5], [0, 1, 0]]),
-    (lambda x: x.norm(p=3), [0.0, 0.0], [0, 0]),
-    (lambda x: x.norm(p=0.5), [0.0, 1.0], [0, 1]),
-    (lambda x: x.norm(p=1.5), [0.0, 1.0], [0, 1]),
-    (lambda x: x.norm(p=0.5), [0.0, 0.0], [0, 0]),
-    (lambda x: x.norm(p=-1), [-1.0, 1.0, 2.0], [-0.16, 0.16, 0.04]),
-    (lambda x: x.norm(p=-1), [0.0, 1.0, 2.0], [0, 0, 0]),
-    (lambda x: x.norm(p=0), [0.0, 1.0, 2.0], None),
-    (lambda x: x.std(), [2.0, 2.0, 2.0], [0, 0, 0]),
-    (lambda x: x.logsumexp(0), [-inf, -inf], [math.nan, math.nan]),
-])
+@pytest.mark.parametrize(
+    "fn,data,expected",
+    [
+        (lambda x: x.max(), TIES, [[0, 0.5, 0.5], [0, 0, 0]]),
+        (lambda x: x.min(), [[1.0, 0.0, 0.0], [0.0, 5.0, 6.0]], [[0, 1 / 3, 1 / 3], [1 / 3, 0, 0]]),
+        (lambda x: x.max(1)[0], TIES, [[0, 1, 0], [1, 0, 0]]),
+        (lambda x: x.min(1)[0], TIES, [[1, 0, 0], [0, 0, 1]]),
+        (lambda x: x.amax(), TIES, [[0, 0.5, 0.5], [0, 0, 0]]),
+        (lambda x: x.amax(1), TIES, [[0, 0.5, 0.5], [0.5, 0.5, 0]]),
+        (lambda x: x.amin(0), TIES, [[1, 0, 0], [0, 1, 1]]),
+        (lambda x: x.amax((0, 1)), TIES, [[0, 0.5, 0.5], [0, 0, 0]]),
+        (lambda x: x.prod(), [2.0, 0.0, 3.0], [0, 6, 0]),
+        (lambda x: x.prod(), [2.0, 0.0, 0.0, 3.0], [0, 0, 0, 0]),
+        (
+            lambda x: x.prod(1),
+            [[2.0, 0.0, 3.0], [0.0, 0.0, 1.0], [1.0, 2.0, 3.0]],
+            [[0, 6, 0], [0, 0, 0], [6, 3, 2]],
+        ),
+        (lambda x: x.norm(), [0.0, 0.0], [0, 0]),
+        (lambda x: x.norm(p=1), [0.0, 0.0, 1.0, -2.0], [0, 0, 1, -1]),
+        (lambda x: x.norm(p=inf), [3.0, -3.0, 1.0], [0.5, -0.5, 0]),
+        (lambda x: x.norm(p=-inf), [3.0, -3.0, 1.0], [0, 0, 1]),
+        (lambda x: x.norm(p=inf), [0.0, 0.0], [0, 0]),
+        (
+            lambda x: x.norm(p=inf, dim=1),
+            [[1.0, 5.0, -5.0], [2.0, 3.0, 1.0]],
+            [[0, 0.5, -0.5], [0, 1, 0]],
+        ),
+        (lambda x: x.norm(p=3), [0.0, 0.0], [0, 0]),
+        (lambda x: x.norm(p=0.5), [0.0, 1.0], [0, 1]),
+        (lambda x: x.norm(p=1.5), [0.0, 1.0], [0, 1]),
+        (lambda x: x.norm(p=0.5), [0.0, 0.0], [0, 0]),
+        (lambda x: x.norm(p=-1), [-1.0, 1.0, 2.0], [-0.16, 0.16, 0.04]),
+        (lambda x: x.norm(p=-1), [0.0, 1.0, 2.0], [0, 0, 0]),
+        (lambda x: x.norm(p=0), [0.0, 1.0, 2.0], None),
+        (lambda x: x.std(), [2.0, 2.0, 2.0], [0, 0, 0]),
+        (lambda x: x.logsumexp(0), [-inf, -inf], [math.nan, math.nan]),
+    ],
+)
 def test_gradient_conventions(fn, data, expected):
     got = _grad(fn, data)
     if expected is None:
@@ -179,21 +203,26 @@ VALUE_CASES = [
     (lambda x: x.argmin(keepdim=True), lambda a: np.reshape(a.argmin(), (1, 1, 1))),
     (lambda x: x.var(), lambda a: a.var(ddof=1)),
     (lambda x: x.var(1, correction=0), lambda a: a.var(1)),
-    (lambda x: x.var((0, 2), unbiased=True, keepdim=True), lambda a: a.var((0, 2), ddof=1,
-                                                                          keepdims=True)),
+    (
+        lambda x: x.var((0, 2), unbiased=True, keepdim=True),
+        lambda a: a.var((0, 2), ddof=1, keepdims=True),
+    ),
     (lambda x: x.std(2, correction=2), lambda a: a.std(2, ddof=2)),
     (lambda x: x.norm(), lambda a: np.linalg.norm(a.ravel())),
     (lambda x: x.norm(dim=(1, 2)), lambda a: np.sqrt((a * a).sum((1, 2)))),
     (lambda x: x.norm(p=1, dim=0), lambda a: np.abs(a).sum(0)),
     (lambda x: x.norm(p=inf), lambda a: np.abs(a).max()),
     (lambda x: x.norm(p=-inf, dim=1), lambda a: np.abs(a).min(1)),
-    (lambda x: x.norm(p=3, dim=2, keepdim=True), lambda a: (np.abs(a) ** 3).sum(2,
-                                                                                 keepdims=True)
-     ** (1 / 3)),
+    (
+        lambda x: x.norm(p=3, dim=2, keepdim=True),
+        lambda a: (np.abs(a) ** 3).sum(2, keepdims=True) ** (1 / 3),
+    ),
     (lambda x: x.norm(p=0), lambda a: np.count_nonzero(a)),
     (lambda x: x.logsumexp(1), lambda a: np.log(np.exp(a).sum(1))),
-    (lambda x: x.logsumexp((0, 2), keepdim=True), lambda a: np.log(np.exp(a).sum((0, 2),
-                                                                                 keepdims=True))),
+    (
+        lambda x: x.logsumexp((0, 2), keepdim=True),
+        lambda a: np.log(np.exp(a).sum((0, 2), keepdims=True)),
+    ),
     (lambda x: x.cumsum(1), lambda a: a.cumsum(1)),
     (lambda x: x.cumsum(-1), lambda a: a.cumsum(-1)),
 ]
@@ -219,7 +248,8 @@ def test_max_ties_and_nan_pick_the_first_index():
 def test_logsumexp_is_stable():
     assert torch.tensor([1000.0, 1000.0]).logsumexp(0).item() == pytest.approx(1000 + math.log(2))
     assert torch.tensor([-1000.0, -1000.0]).logsumexp(0).item() == pytest.approx(
-        -1000 + math.log(2))
+        -1000 + math.log(2)
+    )
     assert torch.tensor([-inf, -inf]).logsumexp(0).item() == -inf
     assert torch.tensor([inf, 1.0]).logsumexp(0).item() == inf
     assert torch.zeros(0, 3).logsumexp(0).tolist() == [-inf] * 3
@@ -245,32 +275,35 @@ INTS = torch.tensor([[1, 2], [3, 4]])
 BOOLS = torch.tensor([True, False, True])
 
 
-@pytest.mark.parametrize("fn,dtype,value", [
-    (lambda: INTS.sum(), torch.int64, 10),
-    (lambda: INTS.int().sum(), torch.int64, 10),
-    (lambda: INTS.int().prod(), torch.int64, 24),
-    (lambda: INTS.prod(), torch.int64, 24),
-    (lambda: INTS.int().cumsum(0), torch.int64, [[1, 2], [4, 6]]),
-    (lambda: INTS.int().amax(), torch.int32, 4),
-    (lambda: INTS.max(), torch.int64, 4),
-    (lambda: INTS.min(1).values, torch.int64, [1, 3]),
-    (lambda: INTS.argmax(), torch.int64, 3),
-    (lambda: INTS.logsumexp(0), torch.float32, [3.126928, 4.126928]),
-    (lambda: INTS.mean(dtype=torch.float32), torch.float32, 2.5),
-    (lambda: INTS.sum(dtype=torch.float32), torch.float32, 10.0),
-    (lambda: INTS.prod(dtype=torch.float64), torch.float64, 24.0),
-    (lambda: INTS.cumsum(0, dtype=torch.float32), torch.float32, [[1, 2], [4, 6]]),
-    (lambda: BOOLS.sum(), torch.int64, 2),
-    (lambda: BOOLS.prod(), torch.int64, 0),
-    (lambda: BOOLS.cumsum(0), torch.int64, [1, 1, 2]),
-    (lambda: BOOLS.max(), torch.bool, True),
-    (lambda: BOOLS.amax(), torch.bool, True),
-    (lambda: torch.tensor([1.5, 2.0]).sum(dtype=torch.int64), torch.int64, 3),
-    (lambda: torch.ones(2, 3).sum(dtype=torch.float64), torch.float64, 6.0),
-    (lambda: torch.ones(2, 3).norm(dtype=torch.float64), torch.float64, math.sqrt(6)),
-    (lambda: torch.ones(2, 3, dtype=torch.float16).mean(0), torch.float16, [1.0] * 3),
-    (lambda: torch.ones(2, 3, dtype=torch.float16).var(1), torch.float16, [0.0] * 2),
-])
+@pytest.mark.parametrize(
+    "fn,dtype,value",
+    [
+        (lambda: INTS.sum(), torch.int64, 10),
+        (lambda: INTS.int().sum(), torch.int64, 10),
+        (lambda: INTS.int().prod(), torch.int64, 24),
+        (lambda: INTS.prod(), torch.int64, 24),
+        (lambda: INTS.int().cumsum(0), torch.int64, [[1, 2], [4, 6]]),
+        (lambda: INTS.int().amax(), torch.int32, 4),
+        (lambda: INTS.max(), torch.int64, 4),
+        (lambda: INTS.min(1).values, torch.int64, [1, 3]),
+        (lambda: INTS.argmax(), torch.int64, 3),
+        (lambda: INTS.logsumexp(0), torch.float32, [3.126928, 4.126928]),
+        (lambda: INTS.mean(dtype=torch.float32), torch.float32, 2.5),
+        (lambda: INTS.sum(dtype=torch.float32), torch.float32, 10.0),
+        (lambda: INTS.prod(dtype=torch.float64), torch.float64, 24.0),
+        (lambda: INTS.cumsum(0, dtype=torch.float32), torch.float32, [[1, 2], [4, 6]]),
+        (lambda: BOOLS.sum(), torch.int64, 2),
+        (lambda: BOOLS.prod(), torch.int64, 0),
+        (lambda: BOOLS.cumsum(0), torch.int64, [1, 1, 2]),
+        (lambda: BOOLS.max(), torch.bool, True),
+        (lambda: BOOLS.amax(), torch.bool, True),
+        (lambda: torch.tensor([1.5, 2.0]).sum(dtype=torch.int64), torch.int64, 3),
+        (lambda: torch.ones(2, 3).sum(dtype=torch.float64), torch.float64, 6.0),
+        (lambda: torch.ones(2, 3).norm(dtype=torch.float64), torch.float64, math.sqrt(6)),
+        (lambda: torch.ones(2, 3, dtype=torch.float16).mean(0), torch.float16, [1.0] * 3),
+        (lambda: torch.ones(2, 3, dtype=torch.float16).var(1), torch.float16, [0.0] * 2),
+    ],
+)
 def test_dtypes(fn, dtype, value):
     r = fn()
     assert r.dtype is dtype
@@ -290,27 +323,31 @@ def test_integer_and_cast_reductions_have_no_or_cast_gradients():
 
 # ----- names, return types, sum_to -----------------------------------------------------------
 
-@pytest.mark.parametrize("fn,name", [
-    (lambda x: x.sum(), "SumBackward0"),
-    (lambda x: x.sum(0), "SumBackward1"),
-    (lambda x: x.sum((0, 1)), "SumBackward1"),
-    (lambda x: x.mean(), "MeanBackward0"),
-    (lambda x: x.mean(1), "MeanBackward1"),
-    (lambda x: x.prod(), "ProdBackward0"),
-    (lambda x: x.prod(1), "ProdBackward1"),
-    (lambda x: x.max(), "MaxBackward1"),
-    (lambda x: x.max(1)[0], "MaxBackward0"),
-    (lambda x: x.min(), "MinBackward1"),
-    (lambda x: x.min(1)[0], "MinBackward0"),
-    (lambda x: x.amax(1), "AmaxBackward0"),
-    (lambda x: x.amin(), "AminBackward0"),
-    (lambda x: x.var(), "VarBackward0"),
-    (lambda x: x.std(1), "StdBackward0"),
-    (lambda x: x.norm(), "LinalgVectorNormBackward0"),
-    (lambda x: x.norm(p=1, dim=0), "LinalgVectorNormBackward0"),
-    (lambda x: x.logsumexp(1), "LogsumexpBackward0"),
-    (lambda x: x.cumsum(1), "CumsumBackward0"),
-])
+
+@pytest.mark.parametrize(
+    "fn,name",
+    [
+        (lambda x: x.sum(), "SumBackward0"),
+        (lambda x: x.sum(0), "SumBackward1"),
+        (lambda x: x.sum((0, 1)), "SumBackward1"),
+        (lambda x: x.mean(), "MeanBackward0"),
+        (lambda x: x.mean(1), "MeanBackward1"),
+        (lambda x: x.prod(), "ProdBackward0"),
+        (lambda x: x.prod(1), "ProdBackward1"),
+        (lambda x: x.max(), "MaxBackward1"),
+        (lambda x: x.max(1)[0], "MaxBackward0"),
+        (lambda x: x.min(), "MinBackward1"),
+        (lambda x: x.min(1)[0], "MinBackward0"),
+        (lambda x: x.amax(1), "AmaxBackward0"),
+        (lambda x: x.amin(), "AminBackward0"),
+        (lambda x: x.var(), "VarBackward0"),
+        (lambda x: x.std(1), "StdBackward0"),
+        (lambda x: x.norm(), "LinalgVectorNormBackward0"),
+        (lambda x: x.norm(p=1, dim=0), "LinalgVectorNormBackward0"),
+        (lambda x: x.logsumexp(1), "LogsumexpBackward0"),
+        (lambda x: x.cumsum(1), "CumsumBackward0"),
+    ],
+)
 def test_grad_fn_names(fn, name):
     (x,) = make_inputs((3, 4))
     assert fn(x).grad_fn.name() == name
@@ -323,8 +360,7 @@ def test_max_min_return_types():
     assert isinstance(r, tuple) and len(r) == 2
     assert r.values is values and r.indices is indices and r[0] is values
     assert values.tolist() == [3.0, 2.0] and indices.dtype is torch.int64
-    assert repr(r) == ("torch.return_types.max(\nvalues=tensor([3., 2.]),\n"
-                       "indices=tensor([1, 0]))")
+    assert repr(r) == ("torch.return_types.max(\nvalues=tensor([3., 2.]),\nindices=tensor([1, 0]))")
     assert repr(x.min(dim=1, keepdim=True)).startswith("torch.return_types.min(\nvalues=")
     assert x.min(1, True).values.shape == torch.Size([2, 1])
     s = torch.tensor(2.0).max(0)
@@ -354,43 +390,83 @@ A = torch.ones(2, 3)
 EMPTY = torch.zeros(0, 3)
 
 
-@pytest.mark.parametrize("fn,exc,message", [
-    (lambda: A.max(2), IndexError,
-     r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"),
-    (lambda: A.argmax(5), IndexError, r"Dimension out of range"),
-    (lambda: A.sum(3), IndexError, r"Dimension out of range"),
-    (lambda: A.cumsum(2), IndexError, r"Dimension out of range"),
-    (lambda: torch.tensor(2.0).cumsum(1), IndexError,
-     r"expected to be in range of \[-1, 0\], but got 1"),
-    (lambda: EMPTY.max(), RuntimeError,
-     r"^max\(\): Expected reduction dim to be specified for input.numel\(\) == 0. Specify the "
-     r"reduction dim with the 'dim' argument.$"),
-    (lambda: EMPTY.amin(), RuntimeError, r"^amin\(\): Expected reduction dim to be specified"),
-    (lambda: EMPTY.max(0), IndexError, r"^max\(\): Expected reduction dim 0 to have non-zero "
-                                        r"size.$"),
-    (lambda: EMPTY.amax(0), IndexError, r"^amax\(\): Expected reduction dim 0 to have non-zero"),
-    (lambda: EMPTY.argmax(), IndexError,
-     r"^argmax\(\): Expected reduction dim to be specified for input.numel\(\) == 0.$"),
-    (lambda: BOOLS.argmax(), RuntimeError, r"^argmax\(\): does not support bool input$"),
-    (lambda: A.sum((0, 0)), RuntimeError, r"^dim 0 appears multiple times in the list of dims$"),
-    (lambda: A.var((1, -1)), RuntimeError, r"dim 1 appears multiple times"),
-    (lambda: A.prod((0, 1)), TypeError, r"prod"),
-    (lambda: A.max((0, 1)), TypeError, r"max"),
-    (lambda: A.var(0, unbiased=False, correction=1), TypeError, r"var"),
-    (lambda: INTS.mean(), RuntimeError,
-     r"^mean\(\): could not infer output dtype. Input dtype must be either a floating point or "
-     r"complex dtype. Got: Long$"),
-    (lambda: INTS.var(), RuntimeError, r"^std and var only support floating point and complex "
-                                       r"dtypes$"),
-    (lambda: INTS.std(), RuntimeError, r"^std and var only support floating point"),
-    (lambda: INTS.norm(), RuntimeError,
-     r"^linalg.vector_norm: Expected a floating point or complex tensor as input. Got Long$"),
-    (lambda: A.norm(p="abc"), RuntimeError, r"^linalg.matrix_norm: Order abc not supported.$"),
-    (lambda: torch.ones(1, 1, 2).norm("fro", (0, 1, 2)), RuntimeError,
-     r"^linalg.matrix_norm: dim must be a 2-tuple. Got 0 1 2$"),
-    (lambda: A.norm(p="nuc"), NotImplementedError, r"nuclear norm"),
-    (lambda: A.logsumexp(), TypeError, r"dim"),
-])
+@pytest.mark.parametrize(
+    "fn,exc,message",
+    [
+        (
+            lambda: A.max(2),
+            IndexError,
+            r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)",
+        ),
+        (lambda: A.argmax(5), IndexError, r"Dimension out of range"),
+        (lambda: A.sum(3), IndexError, r"Dimension out of range"),
+        (lambda: A.cumsum(2), IndexError, r"Dimension out of range"),
+        (
+            lambda: torch.tensor(2.0).cumsum(1),
+            IndexError,
+            r"expected to be in range of \[-1, 0\], but got 1",
+        ),
+        (
+            lambda: EMPTY.max(),
+            RuntimeError,
+            r"^max\(\): Expected reduction dim to be specified for input.numel\(\) == 0. Specify the "
+            r"reduction dim with the 'dim' argument.$",
+        ),
+        (lambda: EMPTY.amin(), RuntimeError, r"^amin\(\): Expected reduction dim to be specified"),
+        (
+            lambda: EMPTY.max(0),
+            IndexError,
+            r"^max\(\): Expected reduction dim 0 to have non-zero "
+            r"size.$",
+        ),
+        (
+            lambda: EMPTY.amax(0),
+            IndexError,
+            r"^amax\(\): Expected reduction dim 0 to have non-zero",
+        ),
+        (
+            lambda: EMPTY.argmax(),
+            IndexError,
+            r"^argmax\(\): Expected reduction dim to be specified for input.numel\(\) == 0.$",
+        ),
+        (lambda: BOOLS.argmax(), RuntimeError, r"^argmax\(\): does not support bool input$"),
+        (
+            lambda: A.sum((0, 0)),
+            RuntimeError,
+            r"^dim 0 appears multiple times in the list of dims$",
+        ),
+        (lambda: A.var((1, -1)), RuntimeError, r"dim 1 appears multiple times"),
+        (lambda: A.prod((0, 1)), TypeError, r"prod"),
+        (lambda: A.max((0, 1)), TypeError, r"max"),
+        (lambda: A.var(0, unbiased=False, correction=1), TypeError, r"var"),
+        (
+            lambda: INTS.mean(),
+            RuntimeError,
+            r"^mean\(\): could not infer output dtype. Input dtype must be either a floating point or "
+            r"complex dtype. Got: Long$",
+        ),
+        (
+            lambda: INTS.var(),
+            RuntimeError,
+            r"^std and var only support floating point and complex "
+            r"dtypes$",
+        ),
+        (lambda: INTS.std(), RuntimeError, r"^std and var only support floating point"),
+        (
+            lambda: INTS.norm(),
+            RuntimeError,
+            r"^linalg.vector_norm: Expected a floating point or complex tensor as input. Got Long$",
+        ),
+        (lambda: A.norm(p="abc"), RuntimeError, r"^linalg.matrix_norm: Order abc not supported.$"),
+        (
+            lambda: torch.ones(1, 1, 2).norm("fro", (0, 1, 2)),
+            RuntimeError,
+            r"^linalg.matrix_norm: dim must be a 2-tuple. Got 0 1 2$",
+        ),
+        (lambda: A.norm(p="nuc"), NotImplementedError, r"nuclear norm"),
+        (lambda: A.logsumexp(), TypeError, r"dim"),
+    ],
+)
 def test_errors(fn, exc, message):
     with pytest.raises(exc, match=message):
         fn()
@@ -402,8 +478,15 @@ def test_empty_and_zero_dim_inputs():
     assert EMPTY.max(1).values.shape == torch.Size([0]) and EMPTY.argmin(1).shape == (0,)
     assert EMPTY.norm().item() == 0.0
     s = torch.tensor(2.0)
-    for r in (s.sum(0), s.mean(0), s.prod(0), s.amax(0), s.logsumexp(0), s.norm(dim=0),
-              s.cumsum(0)):
+    for r in (
+        s.sum(0),
+        s.mean(0),
+        s.prod(0),
+        s.amax(0),
+        s.logsumexp(0),
+        s.norm(dim=0),
+        s.cumsum(0),
+    ):
         assert r.shape == torch.Size([]) and r.item() == 2.0
     assert s.argmax(0).item() == 0 and s.argmax(0, True).shape == torch.Size([])
     assert A.argmax(keepdim=True).shape == torch.Size([1, 1])
@@ -421,8 +504,7 @@ GPU_CASES = [c for c in GRAD_CASES if c[2]] + [
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("fn,shape,opts", [c[1:] for c in GPU_CASES],
-                         ids=[c[0] for c in GPU_CASES])
+@pytest.mark.parametrize("fn,shape,opts", [c[1:] for c in GPU_CASES], ids=[c[0] for c in GPU_CASES])
 def test_gpu_matches_cpu(fn, shape, opts):
     (x,) = make_inputs(shape, **opts)
     xc = x.detach().cuda().requires_grad_()

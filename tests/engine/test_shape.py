@@ -42,8 +42,11 @@ GRAD_CASES = [
     ("repeat-0d", lambda x: x.repeat(2, 2), [()]),
     ("repeat_interleave", lambda x: x.repeat_interleave(2, dim=1), [(2, 3)]),
     ("repeat_interleave-flat", lambda x: x.repeat_interleave(3), [(2, 2)]),
-    ("repeat_interleave-counts",
-     lambda x: x.repeat_interleave(torch.tensor([1, 0, 2]), dim=1), [(2, 3)]),
+    (
+        "repeat_interleave-counts",
+        lambda x: x.repeat_interleave(torch.tensor([1, 0, 2]), dim=1),
+        [(2, 3)],
+    ),
     ("cat", lambda a, b: torch.cat([a, b], 1), [(2, 3), (2, 1)]),
     ("cat-three", lambda a, b, c: torch.cat([a, b, c]), [(1, 3), (2, 3), (1, 3)]),
     ("concatenate", lambda a, b: torch.concatenate([a, b], -1), [(2, 2), (2, 1)]),
@@ -90,8 +93,11 @@ VALUE_CASES = [
     ("expand", lambda t: t[:, :1].expand(2, 3, 4), lambda a: np.broadcast_to(a[:, :1], (2, 3, 4))),
     ("repeat", lambda t: t.repeat(2, 1, 1, 2), lambda a: np.tile(a, (2, 1, 1, 2))),
     ("repeat_interleave", lambda t: t.repeat_interleave(2, 1), lambda a: np.repeat(a, 2, 1)),
-    ("repeat_interleave-counts", lambda t: t.repeat_interleave(torch.tensor([2, 0, 1]), 1),
-     lambda a: np.repeat(a, [2, 0, 1], 1)),
+    (
+        "repeat_interleave-counts",
+        lambda t: t.repeat_interleave(torch.tensor([2, 0, 1]), 1),
+        lambda a: np.repeat(a, [2, 0, 1], 1),
+    ),
     ("cat", lambda t: torch.cat([t, t[:, :1]], 1), lambda a: np.concatenate([a, a[:, :1]], 1)),
     ("stack", lambda t: torch.stack([t, t * 2], 1), lambda a: np.stack([a, a * 2], 1)),
     ("narrow", lambda t: t.narrow(2, 1, 2), lambda a: a[:, :, 1:3]),
@@ -106,22 +112,26 @@ VALUE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("ours,theirs", [c[1:] for c in VALUE_CASES],
-                         ids=[c[0] for c in VALUE_CASES])
+@pytest.mark.parametrize(
+    "ours,theirs", [c[1:] for c in VALUE_CASES], ids=[c[0] for c in VALUE_CASES]
+)
 def test_values_match_numpy(ours, theirs):
     out = ours(torch.tensor(A))
     np.testing.assert_array_equal(out.numpy(), theirs(A))
     assert out.dtype is torch.float64
 
 
-@pytest.mark.parametrize("fn,dim,expected", [
-    (lambda t: t.split(2, 1), 1, [(2, 2, 4), (2, 1, 4)]),
-    (lambda t: t.split([1, 0, 3], 2), 2, [(2, 3, 1), (2, 3, 0), (2, 3, 3)]),
-    (lambda t: t.chunk(2, 2), 2, [(2, 3, 2), (2, 3, 2)]),
-    (lambda t: t.chunk(4, 1), 1, [(2, 1, 4)] * 3),  # fewer pieces than asked, as in PyTorch
-    (lambda t: t.split(5, 1), 1, [(2, 3, 4)]),
-    (lambda t: t.unbind(2), None, [(2, 3)] * 4),
-])
+@pytest.mark.parametrize(
+    "fn,dim,expected",
+    [
+        (lambda t: t.split(2, 1), 1, [(2, 2, 4), (2, 1, 4)]),
+        (lambda t: t.split([1, 0, 3], 2), 2, [(2, 3, 1), (2, 3, 0), (2, 3, 3)]),
+        (lambda t: t.chunk(2, 2), 2, [(2, 3, 2), (2, 3, 2)]),
+        (lambda t: t.chunk(4, 1), 1, [(2, 1, 4)] * 3),  # fewer pieces than asked, as in PyTorch
+        (lambda t: t.split(5, 1), 1, [(2, 3, 4)]),
+        (lambda t: t.unbind(2), None, [(2, 3)] * 4),
+    ],
+)
 def test_multi_output_shapes_and_values(fn, dim, expected):
     pieces = fn(torch.tensor(A))
     assert isinstance(pieces, tuple)
@@ -216,14 +226,42 @@ def test_repeat_interleave_of_counts_alone_gives_indices():
 
 # ----- views and copies --------------------------------------------------------------------
 
-@pytest.mark.parametrize("fn", [
-    lambda t: t.view(-1), lambda t: t.reshape(4, 6), lambda t: t.transpose(0, 1),
-    lambda t: t.permute(2, 1, 0), lambda t: t.unsqueeze(0), lambda t: t[:, :1].squeeze(1),
-    lambda t: t.narrow(1, 1, 1), lambda t: t.select(0, 1), lambda t: t.flatten(),
-    lambda t: t.split(1)[1], lambda t: t.unbind(1)[2], lambda t: t.chunk(2, 2)[1],
-    lambda t: t.movedim(0, 1), lambda t: t.expand(2, 2, 3, 4),
-], ids=["view", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "narrow", "select",
-        "flatten", "split", "unbind", "chunk", "movedim", "expand"])
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t: t.view(-1),
+        lambda t: t.reshape(4, 6),
+        lambda t: t.transpose(0, 1),
+        lambda t: t.permute(2, 1, 0),
+        lambda t: t.unsqueeze(0),
+        lambda t: t[:, :1].squeeze(1),
+        lambda t: t.narrow(1, 1, 1),
+        lambda t: t.select(0, 1),
+        lambda t: t.flatten(),
+        lambda t: t.split(1)[1],
+        lambda t: t.unbind(1)[2],
+        lambda t: t.chunk(2, 2)[1],
+        lambda t: t.movedim(0, 1),
+        lambda t: t.expand(2, 2, 3, 4),
+    ],
+    ids=[
+        "view",
+        "reshape",
+        "transpose",
+        "permute",
+        "unsqueeze",
+        "squeeze",
+        "narrow",
+        "select",
+        "flatten",
+        "split",
+        "unbind",
+        "chunk",
+        "movedim",
+        "expand",
+    ],
+)
 def test_view_ops_share_memory_and_version(fn):
     t = torch.tensor(A)
     v = fn(t)
@@ -234,11 +272,20 @@ def test_view_ops_share_memory_and_version(fn):
     assert v._version == before + 1  # the version counter is shared with the base
 
 
-@pytest.mark.parametrize("fn", [
-    lambda t: t.transpose(0, 1).reshape(-1), lambda t: t.flip(0), lambda t: t.roll(1),
-    lambda t: t.repeat(1, 1, 1), lambda t: torch.cat([t]), lambda t: torch.stack([t]),
-    lambda t: t.tril(), lambda t: t.repeat_interleave(1, 0),
-], ids=["reshape-strided", "flip", "roll", "repeat", "cat", "stack", "tril", "repeat_interleave"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t: t.transpose(0, 1).reshape(-1),
+        lambda t: t.flip(0),
+        lambda t: t.roll(1),
+        lambda t: t.repeat(1, 1, 1),
+        lambda t: torch.cat([t]),
+        lambda t: torch.stack([t]),
+        lambda t: t.tril(),
+        lambda t: t.repeat_interleave(1, 0),
+    ],
+    ids=["reshape-strided", "flip", "roll", "repeat", "cat", "stack", "tril", "repeat_interleave"],
+)
 def test_copying_ops_do_not_alias(fn):
     t = torch.tensor(A)
     out = fn(t)
@@ -275,6 +322,7 @@ def test_shape_ops_on_0d_tensors():
 
 # ----- dtypes, misc semantics ----------------------------------------------------------------
 
+
 def test_cat_and_stack_promote_dtypes():
     a = torch.zeros(2, dtype=torch.int64)
     b = torch.zeros(2, dtype=torch.float32)
@@ -307,8 +355,9 @@ def test_iteration_and_len_use_unbind():
 
 
 def test_T_warns_as_pytorch_does_off_2d():
-    with pytest.warns(UserWarning, match=re.escape("The use of `x.T` on tensors of dimension "
-                                                   "other than 2")):
+    with pytest.warns(
+        UserWarning, match=re.escape("The use of `x.T` on tensors of dimension other than 2")
+    ):
         assert torch.zeros(2, 3, 4).T.shape == (4, 3, 2)
     with pytest.warns(UserWarning, match="Tensor.T is deprecated on 0-D tensors"):
         assert torch.tensor(1.0).T.shape == ()
@@ -331,9 +380,13 @@ def test_broadcast_shapes():
     assert torch.broadcast_shapes((2, 1), (3,)) == (2, 3)
     assert torch.broadcast_shapes(3, (2, 1)) == (2, 3)
     assert repr(torch.broadcast_shapes((1,), (4, 1))) == "torch.Size([4, 1])"
-    with pytest.raises(RuntimeError, match=re.escape(
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape(
             "Attempting to broadcast a dimension of length 4 at -2! Mismatching argument at index "
-            "1 had (4, 3); but expected shape should be broadcastable to [2, 3]")):
+            "1 had (4, 3); but expected shape should be broadcastable to [2, 3]"
+        ),
+    ):
         torch.broadcast_shapes((2, 1), (4, 3), (5,))
 
 
@@ -347,90 +400,183 @@ ERROR_CASES = [
     (lambda: Y.reshape(-1, 7), RuntimeError, "shape '[-1, 7]' is invalid for input of size 60"),
     (lambda: Y.view(-1, -1), RuntimeError, "only one dimension can be inferred"),
     (lambda: Y.view(0, -1), RuntimeError, "shape '[0, -1]' is invalid for input of size 60"),
-    (lambda: Y.view(-2, 30), RuntimeError, "invalid shape dimension -2 at index 0 of shape "
-                                           "[-2, 30]"),
-    (lambda: torch.zeros(0).view(-1, 0), RuntimeError,
-     "cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified dimension "
-     "size -1 can be any value and is ambiguous"),
-    (lambda: torch.cat([Y, Y[:, :2, :1]]), RuntimeError,
-     "Sizes of tensors must match except in dimension 0. Expected size 4 but got size 2 for "
-     "tensor number 1 in the list."),
-    (lambda: torch.cat([Y, Y[0]]), RuntimeError,
-     "Tensors must have same number of dimensions: got 3 and 2"),
+    (
+        lambda: Y.view(-2, 30),
+        RuntimeError,
+        "invalid shape dimension -2 at index 0 of shape [-2, 30]",
+    ),
+    (
+        lambda: torch.zeros(0).view(-1, 0),
+        RuntimeError,
+        "cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified dimension "
+        "size -1 can be any value and is ambiguous",
+    ),
+    (
+        lambda: torch.cat([Y, Y[:, :2, :1]]),
+        RuntimeError,
+        "Sizes of tensors must match except in dimension 0. Expected size 4 but got size 2 for "
+        "tensor number 1 in the list.",
+    ),
+    (
+        lambda: torch.cat([Y, Y[0]]),
+        RuntimeError,
+        "Tensors must have same number of dimensions: got 3 and 2",
+    ),
     (lambda: torch.cat([]), ValueError, "torch.cat(): expected a non-empty list of Tensors"),
-    (lambda: torch.cat([Y], 3), IndexError,
-     "Dimension out of range (expected to be in range of [-3, 2], but got 3)"),
-    (lambda: torch.cat([Y, 1]), TypeError, "expected Tensor as element 1 in argument 0, but got "
-                                           "int"),
-    (lambda: torch.stack([Y, Y[0]]), RuntimeError,
-     "stack expects each tensor to be equal size, but got [3, 4, 5] at entry 0 and [4, 5] at "
-     "entry 1"),
+    (
+        lambda: torch.cat([Y], 3),
+        IndexError,
+        "Dimension out of range (expected to be in range of [-3, 2], but got 3)",
+    ),
+    (
+        lambda: torch.cat([Y, 1]),
+        TypeError,
+        "expected Tensor as element 1 in argument 0, but got int",
+    ),
+    (
+        lambda: torch.stack([Y, Y[0]]),
+        RuntimeError,
+        "stack expects each tensor to be equal size, but got [3, 4, 5] at entry 0 and [4, 5] at "
+        "entry 1",
+    ),
     (lambda: torch.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
-    (lambda: Y.split([1, 1]), RuntimeError,
-     "split_with_sizes expects split_sizes to sum exactly to 3 (input tensor's size at dimension "
-     "0), but got split_sizes=[1, 1]"),
-    (lambda: Y.split([4, -1]), RuntimeError, "split_with_sizes expects split_sizes have only "
-                                             "non-negative entries, but got split_sizes=[4, -1]"),
-    (lambda: Y.split(-1), RuntimeError,
-     "split expects split_size be non-negative, but got split_size=-1"),
-    (lambda: torch.cat([torch.zeros(2), torch.tensor(1.0)]), RuntimeError,
-     "zero-dimensional tensor (at position 1) cannot be concatenated"),
-    (lambda: Y.split(0), RuntimeError,
-     "split_size can only be 0 if dimension size is 0, but got dimension size of 3"),
+    (
+        lambda: Y.split([1, 1]),
+        RuntimeError,
+        "split_with_sizes expects split_sizes to sum exactly to 3 (input tensor's size at dimension "
+        "0), but got split_sizes=[1, 1]",
+    ),
+    (
+        lambda: Y.split([4, -1]),
+        RuntimeError,
+        "split_with_sizes expects split_sizes have only "
+        "non-negative entries, but got split_sizes=[4, -1]",
+    ),
+    (
+        lambda: Y.split(-1),
+        RuntimeError,
+        "split expects split_size be non-negative, but got split_size=-1",
+    ),
+    (
+        lambda: torch.cat([torch.zeros(2), torch.tensor(1.0)]),
+        RuntimeError,
+        "zero-dimensional tensor (at position 1) cannot be concatenated",
+    ),
+    (
+        lambda: Y.split(0),
+        RuntimeError,
+        "split_size can only be 0 if dimension size is 0, but got dimension size of 3",
+    ),
     (lambda: Y.chunk(0), RuntimeError, "chunk expects `chunks` to be greater than 0, got: 0"),
-    (lambda: Y.expand(3, 2, 5), RuntimeError,
-     "The expanded size of the tensor (2) must match the existing size (4) at non-singleton "
-     "dimension 1.  Target sizes: [3, 2, 5].  Tensor sizes: [3, 4, 5]"),
-    (lambda: Y.expand(4, 5), RuntimeError,
-     "expand(torch.FloatTensor{[3, 4, 5]}, size=[4, 5]): the number of sizes provided (2) must "
-     "be greater or equal to the number of dimensions in the tensor (3)"),
-    (lambda: Y.expand(-1, 3, 4, 5), RuntimeError,
-     "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0"),
-    (lambda: Y.permute(0, 1), RuntimeError,
-     "permute(sparse_coo): number of dimensions in the tensor input does not match the length of "
-     "the desired ordering of dimensions i.e. input.dim() = 3 is not equal to len(dims) = 2"),
+    (
+        lambda: Y.expand(3, 2, 5),
+        RuntimeError,
+        "The expanded size of the tensor (2) must match the existing size (4) at non-singleton "
+        "dimension 1.  Target sizes: [3, 2, 5].  Tensor sizes: [3, 4, 5]",
+    ),
+    (
+        lambda: Y.expand(4, 5),
+        RuntimeError,
+        "expand(torch.FloatTensor{[3, 4, 5]}, size=[4, 5]): the number of sizes provided (2) must "
+        "be greater or equal to the number of dimensions in the tensor (3)",
+    ),
+    (
+        lambda: Y.expand(-1, 3, 4, 5),
+        RuntimeError,
+        "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0",
+    ),
+    (
+        lambda: Y.permute(0, 1),
+        RuntimeError,
+        "permute(sparse_coo): number of dimensions in the tensor input does not match the length of "
+        "the desired ordering of dimensions i.e. input.dim() = 3 is not equal to len(dims) = 2",
+    ),
     (lambda: Y.permute(0, 1, 1), RuntimeError, "permute(): duplicate dims are not allowed."),
-    (lambda: Y.repeat(2, 2), RuntimeError,
-     "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
-     "tensor"),
-    (lambda: Y.flatten(2, 1), RuntimeError,
-     "flatten() has invalid args: start_dim cannot come after end_dim"),
-    (lambda: Y.unflatten(1, (3, 2)), RuntimeError,
-     "unflatten: Provided sizes [3, 2] don't multiply up to the size of dim 1 (4) in the input "
-     "tensor"),
+    (
+        lambda: Y.repeat(2, 2),
+        RuntimeError,
+        "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+        "tensor",
+    ),
+    (
+        lambda: Y.flatten(2, 1),
+        RuntimeError,
+        "flatten() has invalid args: start_dim cannot come after end_dim",
+    ),
+    (
+        lambda: Y.unflatten(1, (3, 2)),
+        RuntimeError,
+        "unflatten: Provided sizes [3, 2] don't multiply up to the size of dim 1 (4) in the input "
+        "tensor",
+    ),
     (lambda: Y.unflatten(1, ()), RuntimeError, "unflatten: sizes must be non-empty"),
-    (lambda: Y.squeeze(5), IndexError,
-     "Dimension out of range (expected to be in range of [-3, 2], but got 5)"),
-    (lambda: Y.unsqueeze(4), IndexError,
-     "Dimension out of range (expected to be in range of [-4, 3], but got 4)"),
-    (lambda: Y.transpose(0, 3), IndexError,
-     "Dimension out of range (expected to be in range of [-3, 2], but got 3)"),
-    (lambda: Y.narrow(1, 3, 2), RuntimeError, "start (3) + length (2) exceeds dimension size "
-                                              "(4)."),
-    (lambda: torch.tensor(3.0).narrow(0, 0, 1), RuntimeError,
-     "narrow() cannot be applied to a 0-dim tensor."),
-    (lambda: Y.select(1, 7), IndexError,
-     "select(): index 7 out of range for tensor of size [3, 4, 5] at dimension 1"),
+    (
+        lambda: Y.squeeze(5),
+        IndexError,
+        "Dimension out of range (expected to be in range of [-3, 2], but got 5)",
+    ),
+    (
+        lambda: Y.unsqueeze(4),
+        IndexError,
+        "Dimension out of range (expected to be in range of [-4, 3], but got 4)",
+    ),
+    (
+        lambda: Y.transpose(0, 3),
+        IndexError,
+        "Dimension out of range (expected to be in range of [-3, 2], but got 3)",
+    ),
+    (lambda: Y.narrow(1, 3, 2), RuntimeError, "start (3) + length (2) exceeds dimension size (4)."),
+    (
+        lambda: torch.tensor(3.0).narrow(0, 0, 1),
+        RuntimeError,
+        "narrow() cannot be applied to a 0-dim tensor.",
+    ),
+    (
+        lambda: Y.select(1, 7),
+        IndexError,
+        "select(): index 7 out of range for tensor of size [3, 4, 5] at dimension 1",
+    ),
     (lambda: Y.movedim((0, 0), (1, 2)), RuntimeError, "movedim: repeated dim in `source` ([0, 0])"),
-    (lambda: Y.movedim((0, 1), (2,)), RuntimeError,
-     "movedim: Invalid source or destination dims: source ([0, 1] dims) should contain the same "
-     "number of dims as destination ([2] dims)"),
-    (lambda: Y.roll((1, 2), 0), RuntimeError, "shifts and dimensions must align. shifts: 2, "
-                                              "dims:1"),
+    (
+        lambda: Y.movedim((0, 1), (2,)),
+        RuntimeError,
+        "movedim: Invalid source or destination dims: source ([0, 1] dims) should contain the same "
+        "number of dims as destination ([2] dims)",
+    ),
+    (
+        lambda: Y.roll((1, 2), 0),
+        RuntimeError,
+        "shifts and dimensions must align. shifts: 2, dims:1",
+    ),
     (lambda: Y.flip(0, 0), RuntimeError, "dim 0 appears multiple times in the list of dims"),
-    (lambda: torch.zeros(3).tril(), RuntimeError,
-     "tril: input tensor must have at least 2 dimensions"),
-    (lambda: torch.zeros(3).mT, RuntimeError,
-     "tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor."),
+    (
+        lambda: torch.zeros(3).tril(),
+        RuntimeError,
+        "tril: input tensor must have at least 2 dimensions",
+    ),
+    (
+        lambda: torch.zeros(3).mT,
+        RuntimeError,
+        "tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.",
+    ),
     (lambda: Y.t(), RuntimeError, "t() expects a tensor with <= 2 dimensions, but self is 3D"),
-    (lambda: torch.tensor(3.0).unbind(), IndexError,
-     "Dimension specified as 0 but tensor has no dimensions"),
+    (
+        lambda: torch.tensor(3.0).unbind(),
+        IndexError,
+        "Dimension specified as 0 but tensor has no dimensions",
+    ),
     (lambda: torch.zeros(2).repeat_interleave(-1), RuntimeError, "Repeats must be non-negative"),
-    (lambda: torch.zeros(2, 3).repeat_interleave(torch.tensor([2, 1]), dim=1), RuntimeError,
-     "repeats must have the same size as input along dim, but got repeats.size(0) = 2 and "
-     "input.size(1) = 3"),
-    (lambda: torch.broadcast_tensors(torch.zeros(2), torch.zeros(3)), RuntimeError,
-     "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0"),
+    (
+        lambda: torch.zeros(2, 3).repeat_interleave(torch.tensor([2, 1]), dim=1),
+        RuntimeError,
+        "repeats must have the same size as input along dim, but got repeats.size(0) = 2 and "
+        "input.size(1) = 3",
+    ),
+    (
+        lambda: torch.broadcast_tensors(torch.zeros(2), torch.zeros(3)),
+        RuntimeError,
+        "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0",
+    ),
 ]
 
 
@@ -441,6 +587,7 @@ def test_errors_match_pytorch(fn, exc, msg):
 
 
 # ----- GPU: every case above on CuPy arrays, against the CPU ---------------------------------
+
 
 def _compare_on_gpu(fn, shapes):
     xs = make_inputs(*shapes)

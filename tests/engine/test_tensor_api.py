@@ -22,6 +22,7 @@ def t():
 
 # ----- attributes and conversions --------------------------------------------------------------
 
+
 def test_shape_and_friends(t):
     assert t.shape == (2, 3) and t.size() == (2, 3) and isinstance(t.shape, torch.Size)
     assert t.size(1) == 3 and t.size(-1) == 3
@@ -31,8 +32,9 @@ def test_shape_and_friends(t):
     assert t.T.shape == (3, 2) and t.T.tolist() == [[1, 4], [2, 5], [3, 6]]
     assert t.element_size() == 4 and t.is_floating_point()
     assert not torch.tensor([1]).is_floating_point()
-    with raises(IndexError, "Dimension out of range (expected to be in range of [-2, 1], but "
-                            "got 2)"):
+    with raises(
+        IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got 2)"
+    ):
         t.size(2)
 
 
@@ -60,9 +62,17 @@ def test_clone_contiguous_to_cpu(t):
     assert t.to(torch.tensor([1], dtype=torch.int32)).dtype is torch.int32
 
 
-@pytest.mark.parametrize("method, dtype", [("float", "float32"), ("double", "float64"),
-                                           ("long", "int64"), ("int", "int32"),
-                                           ("bool", "bool"), ("half", "float16")])
+@pytest.mark.parametrize(
+    "method, dtype",
+    [
+        ("float", "float32"),
+        ("double", "float64"),
+        ("long", "int64"),
+        ("int", "int32"),
+        ("bool", "bool"),
+        ("half", "float16"),
+    ],
+)
 def test_dtype_conversions(t, method, dtype):
     r = getattr(t, method)()
     assert r.dtype is getattr(torch, dtype) and r.shape == t.shape
@@ -79,11 +89,22 @@ def test_conversion_keeps_the_graph():
 
 # ----- creation ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data, dtype", [
-    ([1, 2], "int64"), ([True], "bool"), ([1, 2.0], "float32"), (1, "int64"), (1.0, "float32"),
-    ([], "float32"), ([[1, 2], [3, 4]], "int64"), ([True, 2], "int64"),
-    (np.array([1.0]), "float64"), (np.array([1], dtype=np.int32), "int32"),
-])
+
+@pytest.mark.parametrize(
+    "data, dtype",
+    [
+        ([1, 2], "int64"),
+        ([True], "bool"),
+        ([1, 2.0], "float32"),
+        (1, "int64"),
+        (1.0, "float32"),
+        ([], "float32"),
+        ([[1, 2], [3, 4]], "int64"),
+        ([True, 2], "int64"),
+        (np.array([1.0]), "float64"),
+        (np.array([1], dtype=np.int32), "int32"),
+    ],
+)
 def test_tensor_infers_dtype(data, dtype):
     assert torch.tensor(data).dtype is getattr(torch, dtype)
 
@@ -106,11 +127,14 @@ def test_tensor_copies_and_as_tensor_and_from_numpy_share():
     assert torch.as_tensor(x) is x
 
 
-@pytest.mark.parametrize("data, msg", [
-    ([[1, 2], [3]], "expected sequence of length 2 at dim 1 (got 1)"),
-    ([[1, 2], [3, 4, 5]], "expected sequence of length 2 at dim 1 (got 3)"),
-    ([[[1], [2]], [[3], [4, 5]]], "expected sequence of length 1 at dim 2 (got 2)"),
-])
+@pytest.mark.parametrize(
+    "data, msg",
+    [
+        ([[1, 2], [3]], "expected sequence of length 2 at dim 1 (got 1)"),
+        ([[1, 2], [3, 4, 5]], "expected sequence of length 2 at dim 1 (got 3)"),
+        ([[[1], [2]], [[3], [4, 5]]], "expected sequence of length 1 at dim 2 (got 2)"),
+    ],
+)
 def test_tensor_of_ragged_lists(data, msg):
     with raises(ValueError, msg):
         torch.tensor(data)
@@ -120,10 +144,12 @@ def test_requires_grad_on_creation():
     assert torch.tensor([1.0], requires_grad=True).requires_grad
     assert torch.zeros(2, requires_grad=True).is_leaf
     msg = "Only Tensors of floating point and complex dtype can require gradients"
-    for make in (lambda: torch.tensor([1, 2], requires_grad=True),
-                 lambda: torch.zeros(2, dtype=torch.int64, requires_grad=True),
-                 lambda: torch.arange(3, requires_grad=True),
-                 lambda: torch.full((2,), 1, requires_grad=True)):
+    for make in (
+        lambda: torch.tensor([1, 2], requires_grad=True),
+        lambda: torch.zeros(2, dtype=torch.int64, requires_grad=True),
+        lambda: torch.arange(3, requires_grad=True),
+        lambda: torch.full((2,), 1, requires_grad=True),
+    ):
         with raises(RuntimeError, msg):
             make()
 
@@ -141,12 +167,15 @@ def test_filled_factories():
     assert torch.eye(2, 3).tolist() == [[1, 0, 0], [0, 1, 0]]
 
 
-@pytest.mark.parametrize("call, msg", [
-    (lambda: torch.zeros(-1), "zeros: Dimension size must be non-negative."),
-    (lambda: torch.zeros(2, -3), "zeros: Dimension size must be non-negative."),
-    (lambda: torch.ones(-1), "Trying to create tensor with negative dimension -1: [-1]"),
-    (lambda: torch.randn(2, -1), "Trying to create tensor with negative dimension -1: [2, -1]"),
-])
+@pytest.mark.parametrize(
+    "call, msg",
+    [
+        (lambda: torch.zeros(-1), "zeros: Dimension size must be non-negative."),
+        (lambda: torch.zeros(2, -3), "zeros: Dimension size must be non-negative."),
+        (lambda: torch.ones(-1), "Trying to create tensor with negative dimension -1: [-1]"),
+        (lambda: torch.randn(2, -1), "Trying to create tensor with negative dimension -1: [2, -1]"),
+    ],
+)
 def test_negative_sizes(call, msg):
     with raises(RuntimeError, msg):
         call()
@@ -172,8 +201,9 @@ def test_random_factories_and_seeds():
     for x, y in zip(a, b):
         assert x.tolist() == y.tolist()
     r, n, i = a
-    assert r.dtype is torch.float32 and r.shape == (3,) and ((r.numpy() >= 0) &
-                                                             (r.numpy() < 1)).all()
+    assert (
+        r.dtype is torch.float32 and r.shape == (3,) and ((r.numpy() >= 0) & (r.numpy() < 1)).all()
+    )
     assert n.dtype is torch.float32 and i.dtype is torch.int64
     assert ((i.numpy() >= 0) & (i.numpy() < 10)).all()
     assert torch.randint(5, (2, 2)).shape == (2, 2)
@@ -194,21 +224,31 @@ def test_like_factories(t):
 
 # ----- Size -------------------------------------------------------------------------------------
 
+
 def test_size():
     s = torch.Size([2, 3])
     assert repr(s) == str(s) == "torch.Size([2, 3])" and repr(torch.Size([])) == "torch.Size([])"
     assert s == (2, 3) and isinstance(s, tuple) and s[1] == 3 and s.numel() == 6
-    for r, expected in [(s[:1], [2]), (s[::-1], [3, 2]), (s + (1,), [2, 3, 1]),
-                        ((1,) + s, [1, 2, 3]), (s * 2, [2, 3, 2, 3])]:
+    for r, expected in [
+        (s[:1], [2]),
+        (s[::-1], [3, 2]),
+        (s + (1,), [2, 3, 1]),
+        ((1,) + s, [1, 2, 3]),
+        (s * 2, [2, 3, 2, 3]),
+    ]:
         assert type(r) is torch.Size and list(r) == expected
 
 
 # ----- Python protocols -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data, msg", [
-    ([1.0, 2.0], "Boolean value of Tensor with more than one value is ambiguous"),
-    ([], "Boolean value of Tensor with no values is ambiguous"),
-])
+
+@pytest.mark.parametrize(
+    "data, msg",
+    [
+        ([1.0, 2.0], "Boolean value of Tensor with more than one value is ambiguous"),
+        ([], "Boolean value of Tensor with no values is ambiguous"),
+    ],
+)
 def test_bool_is_ambiguous(data, msg):
     with raises(RuntimeError, msg):
         bool(torch.tensor(data))
@@ -222,8 +262,7 @@ def test_bool_float_int_of_one_element():
         with raises(ValueError, "only one element tensors can be converted to Python scalars"):
             fn(torch.ones(2))
     assert [10, 20, 30][torch.tensor(1)] == 20
-    with raises(TypeError, "only integer tensors of a single element can be converted to an "
-                           "index"):
+    with raises(TypeError, "only integer tensors of a single element can be converted to an index"):
         [1][torch.tensor(0.0)]
     assert f"{torch.tensor(2.5):.2f}" == "2.50"
 
@@ -240,8 +279,10 @@ def test_len_and_iteration(t):
 
 def test_contains(t):
     assert 2.0 in t and 10 not in t and torch.tensor(5.0) in t
-    with raises(RuntimeError, "Tensor.__contains__ only supports Tensor or scalar, but you passed "
-                              "in a <class 'str'>."):
+    with raises(
+        RuntimeError,
+        "Tensor.__contains__ only supports Tensor or scalar, but you passed in a <class 'str'>.",
+    ):
         "a" in t  # noqa: B015
 
 

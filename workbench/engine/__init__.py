@@ -72,24 +72,63 @@ def equal(input, other) -> bool:
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     xp = input._xp
     o = other._data if isinstance(other, Tensor) else other
-    return Tensor._make(xp.asarray(xp.isclose(input._data, o, rtol=rtol, atol=atol,
-                                              equal_nan=equal_nan)))
+    return Tensor._make(
+        xp.asarray(xp.isclose(input._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    )
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     return isclose(input, other, rtol, atol, equal_nan).all().item()
 
+
 from . import nn, optim, utils  # noqa: E402 - need Tensor and the op families loaded
 
 __all__ = [
-    "autograd", "Tensor", "Size", "device", "cuda", "dtype", "no_grad", "enable_grad",
-    "set_grad_enabled", "is_grad_enabled", "inference_mode", "clone", "set_printoptions",
-    "get_printoptions", "get_default_dtype", "set_default_dtype", "promote_types",
-    "float", "float32", "float64", "double", "float16", "half", "int", "int8", "int16", "int32",
-    "int64", "long", "short", "uint8", "bool",
-    *_creation_all, *_elementwise_all, *_indexing_all, *_linalg_all, *_reduction_all,
-    *_shape_all, "equal", "isclose", "allclose", "is_anomaly_enabled",
-    "is_anomaly_check_nan_enabled", "set_anomaly_enabled", "is_inference_mode_enabled",
+    "autograd",
+    "Tensor",
+    "Size",
+    "device",
+    "cuda",
+    "dtype",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    "clone",
+    "set_printoptions",
+    "get_printoptions",
+    "get_default_dtype",
+    "set_default_dtype",
+    "promote_types",
+    "float",
+    "float32",
+    "float64",
+    "double",
+    "float16",
+    "half",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "long",
+    "short",
+    "uint8",
+    "bool",
+    *_creation_all,
+    *_elementwise_all,
+    *_indexing_all,
+    *_linalg_all,
+    *_reduction_all,
+    *_shape_all,
+    "equal",
+    "isclose",
+    "allclose",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
+    "set_anomaly_enabled",
+    "is_inference_mode_enabled",
 ]
 
 # PyTorch raises no floating-point warnings (log(0) is -inf, 0/0 is nan, quietly); NumPy warns.

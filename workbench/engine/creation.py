@@ -11,11 +11,35 @@ from .autograd import function as _f
 from .device import CPU, array_module, normalize, to_device_array
 
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
-    "linspace", "rand", "randn", "randint", "zeros_like", "ones_like", "full_like",
-    "empty_like", "rand_like", "randn_like", "randint_like", "manual_seed", "seed",
-    "initial_seed", "Generator", "default_generator", "get_rng_state", "set_rng_state",
-    "is_tensor", "numel",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "eye",
+    "arange",
+    "linspace",
+    "rand",
+    "randn",
+    "randint",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "Generator",
+    "default_generator",
+    "get_rng_state",
+    "set_rng_state",
+    "is_tensor",
+    "numel",
 ]
 
 
@@ -37,8 +61,11 @@ def _infer_dtype(data) -> _dt.dtype:
             kind = max(kind, 2)
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    return (_dt.bool, _dt.int64, _dt.get_default_dtype())[kind] if kind >= 0 else \
-        _dt.get_default_dtype()
+    return (
+        (_dt.bool, _dt.int64, _dt.get_default_dtype())[kind]
+        if kind >= 0
+        else _dt.get_default_dtype()
+    )
 
 
 def _to_array(data, dtype, dev):
@@ -64,8 +91,9 @@ def _to_array(data, dtype, dev):
     try:
         arr = np.array(data, dtype=dtype.np)
     except ValueError as exc:
-        raise ValueError(_ragged(data) or f"expected sequence of equal-length lists: {exc}") \
-            from None
+        raise ValueError(
+            _ragged(data) or f"expected sequence of equal-length lists: {exc}"
+        ) from None
     return to_device_array(arr, dev)
 
 
@@ -73,7 +101,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     dt = None if dtype is None else _dt.to_dtype(dtype)
     arr = _to_array(data, dt, normalize(device))
     if isinstance(data, (np.ndarray, _f.Tensor)) and arr is (
-            data._data if isinstance(data, _f.Tensor) else data):
+        data._data if isinstance(data, _f.Tensor) else data
+    ):
         arr = arr.copy()  # torch.tensor always copies
     return _finish(arr, requires_grad)
 
@@ -119,11 +148,11 @@ def _size(size):
         size = tuple(size[0])
     for s in size:
         if not isinstance(s, numbers.Integral):
-            raise TypeError(f"expected a sequence of integers for the size, but got "
-                            f"{type(s).__name__}")
+            raise TypeError(
+                f"expected a sequence of integers for the size, but got {type(s).__name__}"
+            )
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
-                               f"{list(size)}")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
     return tuple(int(s) for s in size)
 
 
@@ -131,8 +160,9 @@ def _finish(arr, requires_grad):
     t = _f.Tensor._make(arr)
     if requires_grad:
         if arr.dtype.kind != "f":
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
         t._requires_grad = True
     return t
 
@@ -142,9 +172,12 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = _infer_dtype(fill_value)
     dtype = _dt.to_dtype(dtype)
-    return _finish(array_module(dev).full(_size((size,) if isinstance(size, int) else
-                                                tuple(size)), fill_value, dtype=dtype.np),
-                   requires_grad)
+    return _finish(
+        array_module(dev).full(
+            _size((size,) if isinstance(size, int) else tuple(size)), fill_value, dtype=dtype.np
+        ),
+        requires_grad,
+    )
 
 
 def _filled(value, size, dtype, device, requires_grad):
@@ -157,8 +190,10 @@ def _filled(value, size, dtype, device, requires_grad):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    if any(isinstance(s, int) and s < 0 for s in (size[0] if size and isinstance(
-            size[0], (tuple, list)) else size)):
+    if any(
+        isinstance(s, int) and s < 0
+        for s in (size[0] if size and isinstance(size[0], (tuple, list)) else size)
+    ):
         raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _filled(0, size, dtype, device, requires_grad)
 
@@ -200,6 +235,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 
 # ----- random numbers ------------------------------------------------------------------------
+
 
 class Generator:
     """A seeded source of random numbers (NumPy's PCG64 underneath)."""
@@ -272,17 +308,25 @@ def _random(fill, size, dtype, device, requires_grad, generator):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _random(lambda r, s: r.random(s, dtype=np.float64), size, dtype, device,
-                   requires_grad, generator)
+    return _random(
+        lambda r, s: r.random(s, dtype=np.float64), size, dtype, device, requires_grad, generator
+    )
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _random(lambda r, s: r.standard_normal(s, dtype=np.float64), size, dtype, device,
-                   requires_grad, generator)
+    return _random(
+        lambda r, s: r.standard_normal(s, dtype=np.float64),
+        size,
+        dtype,
+        device,
+        requires_grad,
+        generator,
+    )
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False):
+def randint(
+    low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+):
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high  # randint(high, size)
     if high is None:
@@ -296,8 +340,13 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 
 def _like(fn, input, dtype, device, requires_grad, *args):
-    return fn(*args, input.shape, dtype=dtype or input.dtype, device=device or input.device,
-              requires_grad=requires_grad)
+    return fn(
+        *args,
+        input.shape,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+    )
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -312,10 +361,16 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     return _like(empty, input, dtype, device, requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
-              memory_format=None):
-    return full(input.shape, fill_value, dtype=dtype or input.dtype,
-                device=device or input.device, requires_grad=requires_grad)
+def full_like(
+    input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None
+):
+    return full(
+        input.shape,
+        fill_value,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+    )
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -329,5 +384,11 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   device=device or input.device, requires_grad=requires_grad)
+    return randint(
+        low,
+        high,
+        tuple(input.shape),
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+    )

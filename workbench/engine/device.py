@@ -27,7 +27,8 @@ class device:
             index = int(idx)
         if type not in ("cpu", "cuda"):
             raise RuntimeError(
-                "Expected one of cpu, cuda device type at start of device string: " + type)
+                "Expected one of cpu, cuda device type at start of device string: " + type
+            )
         if type == "cuda" and index is None:
             index = None
         self.type = type

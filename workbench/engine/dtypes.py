@@ -13,9 +13,26 @@ import numpy as np
 _py_float, _py_int, _py_bool = float, int, bool
 
 __all__ = [
-    "dtype", "float32", "float", "float64", "double", "float16", "half", "int64", "long",
-    "int32", "int", "int16", "short", "int8", "uint8", "bool",
-    "get_default_dtype", "set_default_dtype", "promote_types", "result_type",
+    "dtype",
+    "float32",
+    "float",
+    "float64",
+    "double",
+    "float16",
+    "half",
+    "int64",
+    "long",
+    "int32",
+    "int",
+    "int16",
+    "short",
+    "int8",
+    "uint8",
+    "bool",
+    "get_default_dtype",
+    "set_default_dtype",
+    "promote_types",
+    "result_type",
     "is_floating_point",
 ]
 
@@ -89,8 +106,7 @@ def get_default_dtype() -> dtype:
 def set_default_dtype(d) -> None:
     d = to_dtype(d)
     if not d.is_floating_point:
-        raise TypeError(
-            f"only floating-point types are supported as the default type, got {d!r}")
+        raise TypeError(f"only floating-point types are supported as the default type, got {d!r}")
     _default[0] = d
 
 

@@ -67,17 +67,31 @@ _NON_LEAF_GRAD_WARNING = (
 )
 
 # C++ names of the dtypes, as PyTorch's grad-assignment error prints them
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}
+_C_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 _new = object.__new__
 
 
-class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods,
-             LinalgMethods, ConversionMethods):
+class Tensor(
+    ElementwiseMethods,
+    ReductionMethods,
+    ShapeMethods,
+    IndexingMethods,
+    LinalgMethods,
+    ConversionMethods,
+):
     # The four fields every tensor sets live in slots; the rest default on the class and land
     # in the instance dict only when set, which keeps creating a tensor (the op hot path) cheap.
     # The dict also lets users hang attributes on tensors, as PyTorch allows.
@@ -184,7 +198,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
         return self._data.reshape(()).item()
 
     def tolist(self):
@@ -192,13 +207,16 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
 
     def numpy(self, *, force=False) -> np.ndarray:
         if self._requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
-                               "Use tensor.detach().numpy() instead.")
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
         if self._data.__class__ is not np.ndarray:
             if not force:
                 raise TypeError(
                     "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy "
-                    "the tensor to host memory first.")
+                    "the tensor to host memory first."
+                )
             return self._data.get()
         return self._data
 
@@ -221,12 +239,19 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
         value = bool(value)
         if self._grad_fn is not None:
             # PyTorch's setter refuses any change on a non-leaf; requires_grad_(True) is a no-op
-            raise RuntimeError("you can only change requires_grad flags of leaf variables." + (
-                "" if value else " If you want to use a computed variable in a subgraph that "
-                "doesn't require differentiation use var_no_grad = var.detach()."))
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables."
+                + (
+                    ""
+                    if value
+                    else " If you want to use a computed variable in a subgraph that "
+                    "doesn't require differentiation use var_no_grad = var.detach()."
+                )
+            )
         if value and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients"
+            )
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True) -> Tensor:
@@ -261,12 +286,14 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
             if not isinstance(value, Tensor):
                 raise TypeError(
                     f"assigned grad expected to be a Tensor or None but got grad of type "
-                    f"{type(value).__name__}")
+                    f"{type(value).__name__}"
+                )
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
                     f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
-                    "and the tensor are the same size")
+                    "and the tensor are the same size"
+                )
             if value.dtype is not self.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{_C_NAMES[value.dtype.name]}' "
@@ -275,7 +302,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
                     "dtype). You can set the tensor's grad_dtype attribute with a specific dtype, "
                     "or None to allow any dtype. Set grad_dtype with caution. Diverging the "
                     "dtypes of a tensor and its gradient may break downstream systems that "
-                    "assume they match.")
+                    "assume they match."
+                )
             if value.device != self.device:
                 raise RuntimeError("assigned grad has data located on a different device")
         self._grad = value
@@ -298,6 +326,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
         fn = self._grad_fn
         if fn._retains is None:
             fn._retains = {}
+            fn._hooked = True
         fn._retains[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
 
@@ -317,8 +346,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
-                               "tensors")
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
         if self._post_acc_hooks is None:
             self._post_acc_hooks = {}
         h = _function.RemovableHandle(self._post_acc_hooks)
@@ -340,7 +370,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
                 "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
                 "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
                 "called on these gradients. To fix this error, please refer to the "
-                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
         self._grad_fn = None
         self._requires_grad = False
         return self
@@ -355,17 +386,20 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
         grad_on = _grad_state.enabled
         if grad_on and self._requires_grad and self._grad_fn is None:
             raise RuntimeError(_LEAF_INPLACE)
-        record = grad_on and (self._requires_grad or any(
-            isinstance(a, Tensor) and a._requires_grad for a in args))
+        record = grad_on and (
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        )
         if record:
             base = self._base
             if base is not None and base._requires_grad:
                 raise RuntimeError(
                     "in-place operations on a view of a tensor that requires grad are not "
                     "supported yet: use the out-of-place op (for example `y = x.clone(); "
-                    "y[...] = v`) instead.")
-            src = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn,
-                               self._output_nr)
+                    "y[...] = v`) instead."
+                )
+            src = Tensor._make(
+                self._data.copy(), self._requires_grad, self._grad_fn, self._output_nr
+            )
             out = op.apply(src, *args, **kwargs)
         else:
             out = op.apply(self, *args, **kwargs)
@@ -373,7 +407,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
         if res.shape != self._data.shape:
             raise RuntimeError(
                 f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-                f"{list(np.broadcast_shapes(res.shape, self._data.shape))}")
+                f"{list(np.broadcast_shapes(res.shape, self._data.shape))}"
+            )
         if res.dtype != self._data.dtype:
             _check_cast(res.dtype, self._data.dtype)
         self._data[...] = res
@@ -395,9 +430,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with "
-                               f"{'no values' if self._data.size == 0 else 'more than one value'}"
-                               " is ambiguous")
+            raise RuntimeError(
+                "Boolean value of Tensor with "
+                f"{'no values' if self._data.size == 0 else 'more than one value'}"
+                " is ambiguous"
+            )
         return bool(self._data.reshape(()))
 
     def __float__(self):
@@ -413,15 +450,16 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
 
     def __contains__(self, element):
         if not isinstance(element, (Tensor, int, float, bool, complex)):
-            raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you "
-                               f"passed in a {type(element)}.")
+            raise RuntimeError(
+                "Tensor.__contains__ only supports Tensor or scalar, but you "
+                f"passed in a {type(element)}."
+            )
         value = element._data if isinstance(element, Tensor) else element
         return bool((self._data == value).any())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an "
-                            "index")
+            raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __complex__(self):
@@ -440,13 +478,17 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
     __hash__ = object.__hash__
 
     def __reduce_ex__(self, proto):
-        raise TypeError("Tensors are not picklable here: save them with workbench sessions "
-                        "(safetensors) instead.")
+        raise TypeError(
+            "Tensors are not picklable here: save them with workbench sessions "
+            "(safetensors) instead."
+        )
 
     def __deepcopy__(self, memo):
         if self._grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
-                               "support the deepcopy protocol at the moment.")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) "
+                "support the deepcopy protocol at the moment."
+            )
         t = Tensor._make(self._data.copy(), self._requires_grad)
         if self._grad is not None:
             t._grad = self._grad.__deepcopy__(memo)
@@ -457,16 +499,25 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from .creation import tensor
 
-        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
-                      requires_grad=requires_grad)
+        return tensor(
+            data,
+            dtype=dtype or self.dtype,
+            device=device or self.device,
+            requires_grad=requires_grad,
+        )
 
     def _new_full(self, size, value, dtype, device, requires_grad):
         from .creation import full
 
         if len(size) == 1 and isinstance(size[0], (tuple, list)):
             size = tuple(size[0])
-        return full(size, value, dtype=dtype or self.dtype, device=device or self.device,
-                    requires_grad=requires_grad)
+        return full(
+            size,
+            value,
+            dtype=dtype or self.dtype,
+            device=device or self.device,
+            requires_grad=requires_grad,
+        )
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         return self._new_full(size, 0, dtype, device, requires_grad)
@@ -525,19 +576,31 @@ _CAST_NAMES = {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool"}
 def _check_cast(src, dst):
     order = "biuf"
     if order.index(src.kind if src.kind != "u" else "i") > order.index(
-            dst.kind if dst.kind != "u" else "i"):
-        names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                 "bool": "Bool"}
-        raise RuntimeError(f"result type {names[src.name]} can't be cast to the desired output "
-                           f"type {names[dst.name]}")
+        dst.kind if dst.kind != "u" else "i"
+    ):
+        names = {
+            "float32": "Float",
+            "float64": "Double",
+            "float16": "Half",
+            "int64": "Long",
+            "int32": "Int",
+            "int16": "Short",
+            "int8": "Char",
+            "uint8": "Byte",
+            "bool": "Bool",
+        }
+        raise RuntimeError(
+            f"result type {names[src.name]} can't be cast to the desired output "
+            f"type {names[dst.name]}"
+        )
 
 
 def _wrap_dim(dim, ndim):
     n = max(ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
     return dim % n
 
 

@@ -68,7 +68,8 @@ def test_clip_grad_norm_nonfinite():
     assert str(info.value) == (
         "The total norm of order 2.0 for gradients from `parameters` is non-finite, so it cannot "
         "be clipped. To disable this error and scale the gradients by the non-finite norm "
-        "anyway, set `error_if_nonfinite=False`")
+        "anyway, set `error_if_nonfinite=False`"
+    )
     total = clip_grad_norm_(p, 1.0)
     assert math.isnan(total.item())
 

@@ -22,6 +22,7 @@ class Double(nn.Module):
 
 # ----- Sequential ------------------------------------------------------------------------------
 
+
 def test_sequential_forward_and_constructor_forms():
     seq = nn.Sequential(AddOne(), Double())
     assert seq(torch.tensor([1.0])).tolist() == [4.0]
@@ -66,12 +67,16 @@ def test_sequential_mutation():
     del seq[1:3]
     assert [type(m).__name__ for m in seq] == ["AddOne", "AddOne", "Double", "Double"]
     combined = nn.Sequential(nn.Linear(1, 1)) + nn.Sequential(nn.Identity())
-    assert repr(combined) == ("Sequential(\n  (0): Linear(in_features=1, out_features=1, "
-                              "bias=True)\n  (1): Identity()\n)")
+    assert repr(combined) == (
+        "Sequential(\n  (0): Linear(in_features=1, out_features=1, bias=True)\n  (1): Identity()\n)"
+    )
     assert repr(nn.Sequential(nn.Identity()) * 2) == (
-        "Sequential(\n  (0): Identity()\n  (1): Identity()\n)")
-    with pytest.raises(ValueError, match="add operator supports only objects of Sequential "
-                                         "class, but <class 'int'> is given."):
+        "Sequential(\n  (0): Identity()\n  (1): Identity()\n)"
+    )
+    with pytest.raises(
+        ValueError,
+        match="add operator supports only objects of Sequential class, but <class 'int'> is given.",
+    ):
         nn.Sequential() + 3
     grown = nn.Sequential(AddOne())
     grown += nn.Sequential(Double())
@@ -86,6 +91,7 @@ def test_sequential_parameters_are_registered():
 
 # ----- ModuleList ------------------------------------------------------------------------------
 
+
 def test_module_list():
     layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
     assert len(layers) == 3
@@ -96,14 +102,22 @@ def test_module_list():
     layers.extend([nn.Identity(), nn.Linear(2, 2)])
     layers.insert(0, nn.Identity())
     assert [type(m).__name__ for m in layers] == [
-        "Identity", "Linear", "Linear", "Linear", "Identity", "Identity", "Linear"]
+        "Identity",
+        "Linear",
+        "Linear",
+        "Linear",
+        "Identity",
+        "Identity",
+        "Linear",
+    ]
     del layers[0]
     assert repr(layers) == (
         "ModuleList(\n"
         "  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n"
         "  (3-4): 2 x Identity()\n"
         "  (5): Linear(in_features=2, out_features=2, bias=True)\n"
-        ")")
+        ")"
+    )
     assert repr(nn.ModuleList()) == "ModuleList()"
     assert isinstance(layers.pop(-1), nn.Linear) and len(layers) == 5
     layers[0] = nn.Identity()
@@ -112,8 +126,9 @@ def test_module_list():
     assert len(both) == 6 and isinstance(both[5], AddOne)
     with pytest.raises(IndexError, match="index 0 is out of range"):
         nn.ModuleList()[0]
-    with pytest.raises(TypeError, match="ModuleList.extend should be called with an iterable, "
-                                        "but got int"):
+    with pytest.raises(
+        TypeError, match="ModuleList.extend should be called with an iterable, but got int"
+    ):
         nn.ModuleList(3)
 
 
@@ -133,6 +148,7 @@ def test_module_list_in_a_model():
 
 # ----- ModuleDict ------------------------------------------------------------------------------
 
+
 def test_module_dict():
     md = nn.ModuleDict([("x", nn.Identity()), ("y", nn.Linear(1, 1))])
     assert list(md.keys()) == ["x", "y"] and "x" in md and len(md) == 2
@@ -147,14 +163,16 @@ def test_module_dict():
     assert [n for n, _ in md.named_parameters()] == ["y.weight", "y.bias"]
     md.clear()
     assert len(md) == 0
-    with pytest.raises(ValueError, match="ModuleDict update sequence element #0 has length 1; "
-                                         "2 is required"):
+    with pytest.raises(
+        ValueError, match="ModuleDict update sequence element #0 has length 1; 2 is required"
+    ):
         md.update([("a",)])
     ordered = nn.ModuleDict({"b": nn.Identity(), "a": nn.Identity()})
     assert list(ordered) == ["b", "a"]  # insertion order (a plain dict), as PyTorch keeps
 
 
 # ----- ParameterList / ParameterDict ------------------------------------------------------------
+
 
 def test_parameter_list():
     pl = nn.ParameterList([nn.Parameter(torch.zeros(2, 3)), torch.ones(2)])
@@ -165,16 +183,19 @@ def test_parameter_list():
     assert len(pl) == 3 and isinstance(pl[-1], nn.Parameter)
     assert len(pl[1:]) == 2
     assert repr(nn.ParameterList([nn.Parameter(torch.zeros(2, 3, dtype=torch.float64))])) == (
-        "ParameterList(  (0): Parameter containing: [torch.float64 of size 2x3])")
+        "ParameterList(  (0): Parameter containing: [torch.float64 of size 2x3])"
+    )
     assert repr(nn.ParameterList([nn.Parameter(torch.zeros(2, 3)), torch.ones(2)])) == (
         "ParameterList(\n"
         "    (0): Parameter containing: [torch.float32 of size 2x3]\n"
         "    (1): Parameter containing: [torch.float32 of size 2]\n"
-        ")")
+        ")"
+    )
     with pytest.raises(RuntimeError, match="ParameterList should not be called."):
         pl(1)
-    with pytest.raises(TypeError, match="ParameterList.extend should be called with an "
-                                        "iterable, but got Tensor"):
+    with pytest.raises(
+        TypeError, match="ParameterList.extend should be called with an iterable, but got Tensor"
+    ):
         pl.extend(torch.ones(2))
 
 
@@ -186,7 +207,8 @@ def test_parameter_dict():
         "ParameterDict(\n"
         "    (a): Parameter containing: [torch.FloatTensor of size 1x2]\n"
         "    (b): Parameter containing: [torch.FloatTensor of size 2]\n"
-        ")")
+        ")"
+    )
     assert "a" in pd and len(pd) == 2 and pd.get("zz") is None
     pd["c"] = torch.ones(3)
     assert [n for n, _ in pd.named_parameters()] == ["a", "b", "c"]

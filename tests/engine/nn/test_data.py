@@ -87,10 +87,18 @@ def test_dataloader_shuffle_is_a_permutation_and_seeded():
 def test_fast_path_matches_generic_collate():
     x, y = _xy(9)
     ds = TensorDataset(x, y)
-    fast = list(DataLoader(ds, batch_size=4, shuffle=True,
-                           generator=torch.Generator().manual_seed(1)))
-    slow = list(DataLoader(ds, batch_size=4, shuffle=True, collate_fn=lambda b: default_collate(b),
-                           generator=torch.Generator().manual_seed(1)))
+    fast = list(
+        DataLoader(ds, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(1))
+    )
+    slow = list(
+        DataLoader(
+            ds,
+            batch_size=4,
+            shuffle=True,
+            collate_fn=lambda b: default_collate(b),
+            generator=torch.Generator().manual_seed(1),
+        )
+    )
     for (fx, fy), (sx, sy) in zip(fast, slow, strict=True):
         assert fx.tolist() == sx.tolist() and fy.tolist() == sy.tolist()
         assert fx.dtype is sx.dtype and fy.dtype is sy.dtype
@@ -98,8 +106,17 @@ def test_fast_path_matches_generic_collate():
 
 def test_default_collate_structures():
     Point = namedtuple("Point", "x y")
-    batch = [{"a": torch.tensor([1.0, 2.0]), "b": 1, "c": 0.5, "s": "u", "p": Point(1, 2.0),
-              "n": np.array([1, 2])} for _ in range(3)]
+    batch = [
+        {
+            "a": torch.tensor([1.0, 2.0]),
+            "b": 1,
+            "c": 0.5,
+            "s": "u",
+            "p": Point(1, 2.0),
+            "n": np.array([1, 2]),
+        }
+        for _ in range(3)
+    ]
     out = default_collate(batch)
     assert out["a"].shape == (3, 2)
     assert out["b"].tolist() == [1, 1, 1] and out["b"].dtype is torch.int64
@@ -109,8 +126,7 @@ def test_default_collate_structures():
     assert out["n"].shape == (3, 2) and out["n"].dtype is torch.int64
     assert default_collate([True, False]).dtype is torch.bool
     assert default_collate([[1, 2], [3, 4]])[0].tolist() == [1, 3]
-    with pytest.raises(RuntimeError, match="each element in list of batch should be of equal "
-                                           "size"):
+    with pytest.raises(RuntimeError, match="each element in list of batch should be of equal size"):
         default_collate([[1, 2], [3]])
     with pytest.raises(TypeError, match="default_collate: batch must contain tensors"):
         default_collate([object()])
@@ -198,8 +214,9 @@ def test_subset_concat_random_split():
 def test_dataloader_with_cuda_tensors():
     x, y = _xy(7)
     ds = TensorDataset(x.cuda(), y.cuda())
-    batches = list(DataLoader(ds, batch_size=3, shuffle=True,
-                              generator=torch.Generator().manual_seed(0)))
+    batches = list(
+        DataLoader(ds, batch_size=3, shuffle=True, generator=torch.Generator().manual_seed(0))
+    )
     assert all(b[0].is_cuda and b[1].is_cuda for b in batches)
     labels = sorted(v for b in batches for v in b[1].cpu().tolist())
     assert labels == list(range(7))

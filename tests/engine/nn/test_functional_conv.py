@@ -22,9 +22,12 @@ def naive_conv2d(x, w, b=None, stride=(1, 1), pads=(0, 0, 0, 0), dilation=(1, 1)
         g = oc // og
         for i in range(oh):
             for j in range(ow):
-                patch = xp[:, g * cg:(g + 1) * cg,
-                           i * stride[0]:i * stride[0] + dilation[0] * (kh - 1) + 1:dilation[0],
-                           j * stride[1]:j * stride[1] + dilation[1] * (kw - 1) + 1:dilation[1]]
+                patch = xp[
+                    :,
+                    g * cg : (g + 1) * cg,
+                    i * stride[0] : i * stride[0] + dilation[0] * (kh - 1) + 1 : dilation[0],
+                    j * stride[1] : j * stride[1] + dilation[1] * (kw - 1) + 1 : dilation[1],
+                ]
                 out[:, oc, i, j] = (patch * w[oc]).sum((1, 2, 3))
     return out if b is None else out + b[:, None, None]
 
@@ -41,15 +44,23 @@ def naive_conv_transpose2d(x, w, stride, pad, out_pad, groups):
         g = c // cig
         for i in range(h):
             for j in range(wd):
-                full[:, g * cog:(g + 1) * cog, i * stride:i * stride + kh,
-                     j * stride:j * stride + kw] += x[:, c, i, j][:, None, None, None] * w[c]
-    return full[:, :, pad:pad + oh, pad:pad + ow]
+                full[
+                    :,
+                    g * cog : (g + 1) * cog,
+                    i * stride : i * stride + kh,
+                    j * stride : j * stride + kw,
+                ] += x[:, c, i, j][:, None, None, None] * w[c]
+    return full[:, :, pad : pad + oh, pad : pad + ow]
 
 
 CASES = [  # input shape, weight shape, keyword arguments, explicit (top, bottom, left, right)
     ((2, 3, 6, 5), (4, 3, 3, 3), {}, (0, 0, 0, 0)),
-    ((1, 4, 7, 6), (6, 2, 3, 2), {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2),
-                                  "groups": 2}, (1, 1, 2, 2)),
+    (
+        (1, 4, 7, 6),
+        (6, 2, 3, 2),
+        {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2), "groups": 2},
+        (1, 1, 2, 2),
+    ),
     ((2, 2, 6, 6), (3, 2, 4, 4), {"padding": "same"}, (1, 2, 1, 2)),
     ((1, 2, 7, 7), (3, 2, 3, 3), {"padding": "same", "dilation": 2}, (2, 2, 2, 2)),
     ((1, 3, 5, 5), (3, 1, 3, 3), {"groups": 3, "stride": 2, "padding": 1}, (1, 1, 1, 1)),
@@ -63,18 +74,24 @@ def test_values_match_direct_convolution(x_shape, w_shape, kwargs, pads):
     rng = np.random.default_rng(0)
     x, w, b = (rng.standard_normal(s) for s in (x_shape, w_shape, (w_shape[0],)))
     y = F.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), **kwargs)
-    args = {k: (v if isinstance(v, tuple) else (v, v)) for k, v in kwargs.items()
-            if k in ("stride", "dilation")}
+    args = {
+        k: (v if isinstance(v, tuple) else (v, v))
+        for k, v in kwargs.items()
+        if k in ("stride", "dilation")
+    }
     want = naive_conv2d(x, w, b, pads=pads, groups=kwargs.get("groups", 1), **args)
     assert y.shape == want.shape
     np.testing.assert_allclose(y.numpy(), want, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"stride": 2, "padding": 1},
-    {"padding": (0, 1), "dilation": (2, 1)},
-    {"stride": (1, 2), "padding": 2},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"stride": 2, "padding": 1},
+        {"padding": (0, 1), "dilation": (2, 1)},
+        {"stride": (1, 2), "padding": 2},
+    ],
+)
 def test_gradcheck_second_order(kwargs):
     x, w, b = make_inputs((1, 2, 5, 5), (3, 2, 3, 3), (3,))
     check_grads(lambda x, w, b: F.conv2d(x, w, b, **kwargs), x, w, b)
@@ -111,42 +128,61 @@ def test_unbatched_input_and_conv1d():
     np.testing.assert_allclose(y.detach().numpy(), F.conv2d(x.unsqueeze(0), w)[0].detach().numpy())
     x1, w1, b1 = make_inputs((2, 3, 9), (4, 3, 3), (4,))
     y1 = F.conv1d(x1, w1, b1, stride=2, padding=1, dilation=2)
-    want = naive_conv2d(x1.detach().numpy()[:, :, None], w1.detach().numpy()[:, :, None],
-                        b1.detach().numpy(), stride=(1, 2), pads=(0, 0, 1, 1), dilation=(1, 2))
+    want = naive_conv2d(
+        x1.detach().numpy()[:, :, None],
+        w1.detach().numpy()[:, :, None],
+        b1.detach().numpy(),
+        stride=(1, 2),
+        pads=(0, 0, 1, 1),
+        dilation=(1, 2),
+    )
     np.testing.assert_allclose(y1.detach().numpy(), want[:, :, 0])
     check_grads(lambda x, w: F.conv1d(x, w, padding=1), x1, w1)
 
 
-@pytest.mark.parametrize("stride, pad, out_pad, groups", [(1, 0, 0, 1), (2, 1, 1, 2),
-                                                           (3, 1, 2, 1)])
+@pytest.mark.parametrize("stride, pad, out_pad, groups", [(1, 0, 0, 1), (2, 1, 1, 2), (3, 1, 2, 1)])
 def test_conv_transpose2d(stride, pad, out_pad, groups):
     x, w, b = make_inputs((1, 2, 3, 3), (2, 2, 3, 3), (2 * groups,), seed=stride)
-    y = F.conv_transpose2d(x, w, b, stride=stride, padding=pad, output_padding=out_pad,
-                           groups=groups)
-    want = naive_conv_transpose2d(x.detach().numpy(), w.detach().numpy(), stride, pad, out_pad,
-                                  groups) + b.detach().numpy()[:, None, None]
+    y = F.conv_transpose2d(
+        x, w, b, stride=stride, padding=pad, output_padding=out_pad, groups=groups
+    )
+    want = (
+        naive_conv_transpose2d(x.detach().numpy(), w.detach().numpy(), stride, pad, out_pad, groups)
+        + b.detach().numpy()[:, None, None]
+    )
     np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-10, atol=1e-12)
     assert y.grad_fn.name() == "ConvolutionBackward0"
-    check_grads(lambda x, w, b: F.conv_transpose2d(x, w, b, stride, pad, out_pad, groups),
-                x, w, b)
+    check_grads(lambda x, w, b: F.conv_transpose2d(x, w, b, stride, pad, out_pad, groups), x, w, b)
 
 
 def test_errors():
     x = torch.randn(1, 3, 5, 5)
-    with pytest.raises(RuntimeError, match=r"Given groups=1, weight of size \[8, 2, 3, 3\], "
-                                           r"expected input\[1, 3, 5, 5\] to have 2 channels, "
-                                           r"but got 3 channels instead"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Given groups=1, weight of size \[8, 2, 3, 3\], "
+        r"expected input\[1, 3, 5, 5\] to have 2 channels, "
+        r"but got 3 channels instead",
+    ):
         F.conv2d(x, torch.randn(8, 2, 3, 3))
-    with pytest.raises(RuntimeError, match=r"Given groups=3, expected weight to be divisible by "
-                                           r"3 at dimension 0, but got weight of size "
-                                           r"\[\[8, 1, 3, 3\]\] instead"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Given groups=3, expected weight to be divisible by "
+        r"3 at dimension 0, but got weight of size "
+        r"\[\[8, 1, 3, 3\]\] instead",
+    ):
         F.conv2d(x, torch.randn(8, 1, 3, 3), groups=3)
-    with pytest.raises(RuntimeError, match=r"Calculated padded input size per channel: \(2 x 2\)"
-                                           r"\. Kernel size: \(3 x 3\)\. Kernel size can't be "
-                                           r"greater than actual input size"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Calculated padded input size per channel: \(2 x 2\)"
+        r"\. Kernel size: \(3 x 3\)\. Kernel size can't be "
+        r"greater than actual input size",
+    ):
         F.conv2d(torch.randn(1, 2, 2, 2), torch.randn(8, 2, 3, 3))
-    with pytest.raises(RuntimeError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) input "
-                                           r"to conv2d, but got input of size: \[2, 2\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Expected 3D \(unbatched\) or 4D \(batched\) input "
+        r"to conv2d, but got input of size: \[2, 2\]",
+    ):
         F.conv2d(torch.randn(2, 2), torch.randn(8, 2, 3, 3))
     with pytest.raises(RuntimeError, match="padding='same' is not supported for strided"):
         F.conv2d(x, torch.randn(2, 3, 3, 3), stride=2, padding="same")
@@ -156,11 +192,17 @@ def test_errors():
         F.conv2d(x, torch.randn(2, 3, 3, 3), padding=-1)
     with pytest.raises(RuntimeError, match="non-positive stride is not supported"):
         F.conv2d(x, torch.randn(2, 3, 3, 3), stride=0)
-    with pytest.raises(RuntimeError, match=r"expected bias to be 1-dimensional with 2 elements, "
-                                           r"but got bias of size \[3\] instead"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"expected bias to be 1-dimensional with 2 elements, "
+        r"but got bias of size \[3\] instead",
+    ):
         F.conv2d(x, torch.randn(2, 3, 3, 3), torch.randn(3))
-    with pytest.raises(RuntimeError, match=r"Input type \(torch.FloatTensor\) and weight type "
-                                           r"\(torch.DoubleTensor\) should be the same"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Input type \(torch.FloatTensor\) and weight type "
+        r"\(torch.DoubleTensor\) should be the same",
+    ):
         F.conv2d(x, torch.randn(2, 3, 3, 3, dtype=torch.float64))
     with pytest.raises(RuntimeError, match=r"Input type \(float\) and bias type \(double\)"):
         F.conv2d(x, torch.randn(2, 3, 3, 3), torch.randn(2, dtype=torch.float64))

@@ -60,9 +60,11 @@ def test_alpha_dropout_keeps_mean_and_variance():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got "
-                                         "1.5"):
+    with pytest.raises(
+        ValueError, match="dropout probability has to be between 0 and 1, but got 1.5"
+    ):
         F.dropout(torch.randn(3), 1.5)
-    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
-                                           "output type Long"):
+    with pytest.raises(
+        RuntimeError, match="result type Float can't be cast to the desired output type Long"
+    ):
         F.dropout(torch.tensor([1, 2, 3]), 0.5)

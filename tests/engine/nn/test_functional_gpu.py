@@ -28,21 +28,40 @@ CASES = [
     ("hardtanh", lambda d, x: F.hardtanh(x), [(3, 4)], {}),
     ("softmax", lambda d, x: F.softmax(x, 1), [(3, 4)], {}),
     ("log_softmax", lambda d, x: F.log_softmax(x, 0), [(3, 4)], {}),
-    ("conv2d", lambda d, x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2),
-     [(2, 4, 7, 6), (6, 2, 3, 3), (6,)], {}),
-    ("conv2d_same", lambda d, x, w: F.conv2d(x, w, padding="same", dilation=2),
-     [(1, 2, 6, 6), (3, 2, 3, 3)], {}),
-    ("conv_transpose2d", lambda d, x, w: F.conv_transpose2d(x, w, stride=2, padding=1,
-                                                            output_padding=1),
-     [(1, 2, 4, 4), (2, 3, 3, 3)], {}),
+    (
+        "conv2d",
+        lambda d, x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2),
+        [(2, 4, 7, 6), (6, 2, 3, 3), (6,)],
+        {},
+    ),
+    (
+        "conv2d_same",
+        lambda d, x, w: F.conv2d(x, w, padding="same", dilation=2),
+        [(1, 2, 6, 6), (3, 2, 3, 3)],
+        {},
+    ),
+    (
+        "conv_transpose2d",
+        lambda d, x, w: F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
+        [(1, 2, 4, 4), (2, 3, 3, 3)],
+        {},
+    ),
     ("max_pool2d", lambda d, x: F.max_pool2d(x, 2), [(2, 3, 6, 7)], {}),
-    ("max_pool2d_overlap", lambda d, x: F.max_pool2d(x, 3, 1, 1, ceil_mode=True),
-     [(2, 3, 6, 7)], {}),
+    (
+        "max_pool2d_overlap",
+        lambda d, x: F.max_pool2d(x, 3, 1, 1, ceil_mode=True),
+        [(2, 3, 6, 7)],
+        {},
+    ),
     ("avg_pool2d", lambda d, x: F.avg_pool2d(x, 3, 2, 1, True, False), [(2, 3, 6, 7)], {}),
     ("adaptive_avg_pool2d", lambda d, x: F.adaptive_avg_pool2d(x, (2, 3)), [(2, 3, 6, 7)], {}),
     ("layer_norm", lambda d, x, w, b: F.layer_norm(x, (4,), w, b), [(3, 4), (4,), (4,)], {}),
-    ("batch_norm", lambda d, x, w, b: F.batch_norm(x, None, None, w, b, True),
-     [(4, 3, 2, 2), (3,), (3,)], {}),
+    (
+        "batch_norm",
+        lambda d, x, w, b: F.batch_norm(x, None, None, w, b, True),
+        [(4, 3, 2, 2), (3,), (3,)],
+        {},
+    ),
     ("group_norm", lambda d, x: F.group_norm(x, 2), [(2, 4, 3)], {}),
     ("embedding", lambda d, w: F.embedding(_t(IDX, d), w, padding_idx=0), [(5, 3)], {}),
     ("pad_constant", lambda d, x: F.pad(x, (1, -1, 2, 0), value=0.5), [(2, 3, 4)], {}),
@@ -52,17 +71,40 @@ CASES = [
     ("l1", lambda d, x, y: F.l1_loss(x, y, reduction="sum"), [(3, 4), (3, 4)], {}),
     ("smooth_l1", lambda d, x, y: F.smooth_l1_loss(x, y, reduction="none"), [(3, 4), (3, 4)], {}),
     ("huber", lambda d, x, y: F.huber_loss(x, y, delta=0.5), [(3, 4), (3, 4)], {}),
-    ("cross_entropy", lambda d, x: F.cross_entropy(x, _t(CLS, d), label_smoothing=0.1,
-                                                    weight=_t([0.5, 1.0, 2.0], d).double()),
-     [(4, 3)], {}),
-    ("cross_entropy_probs", lambda d, x, y: F.cross_entropy(x, F.softmax(y, 1)),
-     [(4, 3), (4, 3)], {}),
-    ("nll_2d", lambda d, x: F.nll_loss(F.log_softmax(x, 1), _t([[[0, 2], [1, 1]]], d),
-                                       reduction="none"), [(1, 3, 2, 2)], {}),
-    ("bce", lambda d, x, y: F.binary_cross_entropy(x, y), [(3, 4), (3, 4)],
-     {"low": 0.05, "high": 0.95}),
-    ("bce_logits", lambda d, x, y: F.binary_cross_entropy_with_logits(
-        x, y.sigmoid(), pos_weight=_t([1.0, 2.0, 0.5, 1.0], d).double()), [(3, 4), (3, 4)], {}),
+    (
+        "cross_entropy",
+        lambda d, x: F.cross_entropy(
+            x, _t(CLS, d), label_smoothing=0.1, weight=_t([0.5, 1.0, 2.0], d).double()
+        ),
+        [(4, 3)],
+        {},
+    ),
+    (
+        "cross_entropy_probs",
+        lambda d, x, y: F.cross_entropy(x, F.softmax(y, 1)),
+        [(4, 3), (4, 3)],
+        {},
+    ),
+    (
+        "nll_2d",
+        lambda d, x: F.nll_loss(F.log_softmax(x, 1), _t([[[0, 2], [1, 1]]], d), reduction="none"),
+        [(1, 3, 2, 2)],
+        {},
+    ),
+    (
+        "bce",
+        lambda d, x, y: F.binary_cross_entropy(x, y),
+        [(3, 4), (3, 4)],
+        {"low": 0.05, "high": 0.95},
+    ),
+    (
+        "bce_logits",
+        lambda d, x, y: F.binary_cross_entropy_with_logits(
+            x, y.sigmoid(), pos_weight=_t([1.0, 2.0, 0.5, 1.0], d).double()
+        ),
+        [(3, 4), (3, 4)],
+        {},
+    ),
 ]
 
 
@@ -92,8 +134,7 @@ def test_gpu_conv_double_backward_and_running_stats():
     for dev in ("cpu", "cuda"):
         xd = x.detach().to(dev).requires_grad_(True)
         wd = w.detach().to(dev).requires_grad_(True)
-        (gx,) = torch.autograd.grad(F.conv2d(xd, wd, stride=2).pow(2).sum(), xd,
-                                    create_graph=True)
+        (gx,) = torch.autograd.grad(F.conv2d(xd, wd, stride=2).pow(2).sum(), xd, create_graph=True)
         (gw,) = torch.autograd.grad(gx.pow(2).sum(), wd)
         rm, rv = torch.zeros(2, device=dev), torch.ones(2, device=dev)
         F.batch_norm(xd.detach().float(), rm, rv, training=True)

@@ -49,17 +49,26 @@ def test_float32_and_no_grad_path():
 
 def test_errors():
     x = torch.randn(4, 3)
-    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied "
-                                           r"\(4x3 and 4x5\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"mat1 and mat2 shapes cannot be multiplied "
+        r"\(4x3 and 4x5\)",
+    ):
         F.linear(x, torch.randn(5, 4))
     with pytest.raises(RuntimeError, match=r"\(8x3 and 4x5\)"):
         F.linear(torch.randn(2, 4, 3), torch.randn(5, 4))
-    with pytest.raises(RuntimeError, match="expected m1 and m2 to have the same dtype, but got: "
-                                           "float != double"):
+    with pytest.raises(
+        RuntimeError, match="expected m1 and m2 to have the same dtype, but got: float != double"
+    ):
         F.linear(x, torch.randn(5, 3, dtype=torch.float64))
-    with pytest.raises(RuntimeError, match="both arguments to linear need to be at least 1D, but "
-                                           "they are 0D and 2D"):
+    with pytest.raises(
+        RuntimeError,
+        match="both arguments to linear need to be at least 1D, but they are 0D and 2D",
+    ):
         F.linear(torch.tensor(1.0), torch.randn(5, 3))
-    with pytest.raises(RuntimeError, match=r"The expanded size of the tensor \(5\) must match "
-                                           r"the existing size \(4\) at non-singleton dimension 1"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"The expanded size of the tensor \(5\) must match "
+        r"the existing size \(4\) at non-singleton dimension 1",
+    ):
         F.linear(x, torch.randn(5, 3), torch.randn(4))

@@ -24,8 +24,10 @@ def test_layer_norm_values():
     np.testing.assert_allclose(F.layer_norm(x, 5).detach().numpy(), np_norm(xa, 2, 1e-5))
 
 
-@pytest.mark.parametrize("shape, norm, affine", [((2, 3, 4), (3, 4), True), ((3, 4), (4,), True),
-                                                 ((2, 3), (3,), False), ((4,), (4,), True)])
+@pytest.mark.parametrize(
+    "shape, norm, affine",
+    [((2, 3, 4), (3, 4), True), ((3, 4), (4,), True), ((2, 3), (3,), False), ((4,), (4,), True)],
+)
 def test_layer_norm_gradcheck(shape, norm, affine):
     x, w, b = make_inputs(shape, norm, norm, seed=1)
     if affine:
@@ -50,8 +52,10 @@ def test_batch_norm_training_values_and_running_stats():
     rm0, rv0 = rm.numpy().copy(), rv.numpy().copy()
     y = F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.2, eps=1e-4)
     xa = x.detach().numpy()
-    want = (np_norm(xa, (0, 2, 3), 1e-4) * w.detach().numpy()[:, None, None]
-            + b.detach().numpy()[:, None, None])
+    want = (
+        np_norm(xa, (0, 2, 3), 1e-4) * w.detach().numpy()[:, None, None]
+        + b.detach().numpy()[:, None, None]
+    )
     np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-12)
     assert y.grad_fn.name() == "NativeBatchNormBackward0"
     # running stats: momentum blend with the *unbiased* batch variance, written in place
@@ -65,8 +69,9 @@ def test_batch_norm_eval_uses_running_stats():
     rm = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
     rv = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
     y = F.batch_norm(x, rm, rv, w, b, training=False, eps=1e-3)
-    want = ((x.detach().numpy() - rm.numpy()) / np.sqrt(rv.numpy() + 1e-3) * w.detach().numpy()
-            + b.detach().numpy())
+    want = (x.detach().numpy() - rm.numpy()) / np.sqrt(
+        rv.numpy() + 1e-3
+    ) * w.detach().numpy() + b.detach().numpy()
     np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-12)
     assert rm.tolist() == [0.5, -1.0, 2.0]
     check_grads(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, False), x, w, b)
@@ -83,18 +88,26 @@ def test_group_norm():
     x, w, b = make_inputs((2, 4, 3), (4,), (4,))
     y = F.group_norm(x, 2, w, b)
     xa = x.detach().numpy().reshape(2, 2, 6)
-    want = np_norm(xa, 2, 1e-5).reshape(2, 4, 3) * w.detach().numpy()[:, None] + \
-        b.detach().numpy()[:, None]
+    want = (
+        np_norm(xa, 2, 1e-5).reshape(2, 4, 3) * w.detach().numpy()[:, None]
+        + b.detach().numpy()[:, None]
+    )
     np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-12)
     check_grads(lambda x, w, b: F.group_norm(x, 2, w, b), x, w, b)
 
 
 def test_errors():
-    with pytest.raises(RuntimeError, match=r"Given normalized_shape=\[4\], expected input with "
-                                           r"shape \[\*, 4\], but got input of size\[2, 3\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Given normalized_shape=\[4\], expected input with "
+        r"shape \[\*, 4\], but got input of size\[2, 3\]",
+    ):
         F.layer_norm(torch.randn(2, 3), (4,))
-    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, "
-                                         r"got input size torch.Size\(\[1, 3\]\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Expected more than 1 value per channel when training, "
+        r"got input size torch.Size\(\[1, 3\]\)",
+    ):
         F.batch_norm(torch.randn(1, 3), torch.zeros(3), torch.ones(3), training=True)
     with pytest.raises(RuntimeError, match="running_mean should contain 3 elements not 4"):
         F.batch_norm(torch.randn(2, 3), torch.zeros(4), torch.ones(4), training=True)

@@ -52,8 +52,13 @@ def naive_avg_pool(x, k, s, p, ceil, count_include_pad, divisor_override=None):
 
 X = np.random.default_rng(0).standard_normal((2, 3, 7, 8))
 
-MAX_CASES = [(2, 2, 0, 1, False), (3, 2, 1, 1, False), (3, 1, 1, 2, True), (3, 2, 0, 1, True),
-             (2, 3, 1, 1, True)]
+MAX_CASES = [
+    (2, 2, 0, 1, False),
+    (3, 2, 1, 1, False),
+    (3, 1, 1, 2, True),
+    (3, 2, 0, 1, True),
+    (2, 3, 1, 1, True),
+]
 
 
 @pytest.mark.parametrize("k, s, p, d, ceil", MAX_CASES)
@@ -98,8 +103,13 @@ def test_max_pool_nan_and_all_minus_inf_windows_match_pytorch():
     assert y.tolist() == [[[[7]]]] and idx.tolist() == [[[[1]]]]
 
 
-AVG_CASES = [(2, 2, 0, False, True, None), (3, 2, 1, False, True, None),
-             (3, 2, 1, True, False, None), (2, 3, 1, True, True, None), (3, 2, 1, True, True, 5)]
+AVG_CASES = [
+    (2, 2, 0, False, True, None),
+    (3, 2, 1, False, True, None),
+    (3, 2, 1, True, False, None),
+    (2, 3, 1, True, True, None),
+    (3, 2, 1, True, True, 5),
+]
 
 
 @pytest.mark.parametrize("k, s, p, ceil, cip, div", AVG_CASES)
@@ -118,8 +128,9 @@ def test_avg_pool_names_and_integer_input():
     (x,) = make_inputs((1, 1, 4, 4))
     y = F.avg_pool2d(x, 2)
     assert y.grad_fn.name() == "AvgPool2DBackward0"
-    (g,) = torch.autograd.grad(y, x, torch.ones(1, 1, 2, 2, dtype=torch.float64,
-                                                 requires_grad=True), create_graph=True)
+    (g,) = torch.autograd.grad(
+        y, x, torch.ones(1, 1, 2, 2, dtype=torch.float64, requires_grad=True), create_graph=True
+    )
     assert g.grad_fn.name() == "AvgPool2DBackwardBackward0"
     i = torch.tensor([[[[1, 2], [4, 6]]]])
     out = F.avg_pool2d(i, 2)
@@ -144,8 +155,9 @@ def test_adaptive_avg_pool(size):
 
 def test_unbatched_and_one_dimensional_forms():
     (x,) = make_inputs((3, 7, 8))
-    np.testing.assert_array_equal(F.max_pool2d(x, 2).detach().numpy(),
-                                  F.max_pool2d(x.unsqueeze(0), 2)[0].detach().numpy())
+    np.testing.assert_array_equal(
+        F.max_pool2d(x, 2).detach().numpy(), F.max_pool2d(x.unsqueeze(0), 2)[0].detach().numpy()
+    )
     x1 = torch.tensor(np.arange(18.0).reshape(1, 2, 9) * np.array([1.0, -1.0])[None, :, None])
     y, idx = F.max_pool1d(x1, 3, 2, 1, return_indices=True)
     # read off PyTorch
@@ -159,11 +171,17 @@ def test_unbatched_and_one_dimensional_forms():
 
 
 def test_errors():
-    with pytest.raises(RuntimeError, match="pad should be at most half of effective kernel "
-                                           "size, but got pad=2, kernel_size=2 and dilation=1"):
+    with pytest.raises(
+        RuntimeError,
+        match="pad should be at most half of effective kernel "
+        "size, but got pad=2, kernel_size=2 and dilation=1",
+    ):
         F.max_pool2d(torch.randn(1, 1, 4, 4), 2, padding=2)
-    with pytest.raises(RuntimeError, match=r"Given input size: \(1x1x1\)\. Calculated output "
-                                           r"size: \(1x0x0\)\. Output size is too small"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Given input size: \(1x1x1\)\. Calculated output "
+        r"size: \(1x0x0\)\. Output size is too small",
+    ):
         F.max_pool2d(torch.randn(1, 1, 1, 1), 2)
     with pytest.raises(RuntimeError, match="non-empty 3D or 4D"):
         F.max_pool2d(torch.randn(4, 4), 2)

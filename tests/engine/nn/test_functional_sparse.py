@@ -51,9 +51,12 @@ def test_embedding_errors():
         F.embedding(torch.tensor([10]), w)
     with pytest.raises(IndexError, match="index out of range in self"):
         F.embedding(torch.tensor([-1]), w)
-    with pytest.raises(RuntimeError, match="Expected tensor for argument #1 'indices' to have one "
-                                           "of the following scalar types: Long, Int; but got "
-                                           "torch.FloatTensor instead"):
+    with pytest.raises(
+        RuntimeError,
+        match="Expected tensor for argument #1 'indices' to have one "
+        "of the following scalar types: Long, Int; but got "
+        "torch.FloatTensor instead",
+    ):
         F.embedding(torch.tensor([1.0]), w)
     with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
         F.embedding(torch.tensor([1]), w, padding_idx=10)
@@ -72,9 +75,11 @@ def test_one_hot_errors():
         F.one_hot(torch.tensor([0, 3]), 3)
     with pytest.raises(RuntimeError, match="Class values must be non-negative."):
         F.one_hot(torch.tensor([0, -1]))
-    with pytest.raises(RuntimeError, match="one_hot is only applicable to index tensor of type "
-                                           "LongTensor."):
+    with pytest.raises(
+        RuntimeError, match="one_hot is only applicable to index tensor of type LongTensor."
+    ):
         F.one_hot(torch.tensor([0.0, 1.0]))
-    with pytest.raises(RuntimeError, match="Can not infer total number of classes from empty "
-                                           "tensor."):
+    with pytest.raises(
+        RuntimeError, match="Can not infer total number of classes from empty tensor."
+    ):
         F.one_hot(torch.tensor([], dtype=torch.int64))

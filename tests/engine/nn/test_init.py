@@ -36,11 +36,16 @@ def test_fan_computation():
     assert init._calculate_fan_in_and_fan_out(torch.zeros(16, 8, 3, 5)) == (120, 240)
     assert init._calculate_fan_in_and_fan_out(torch.zeros(4, 6)) == (6, 4)
     assert init._calculate_correct_fan(torch.zeros(4, 6), "fan_out") == 4
-    with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor "
-                                         "with fewer than 2 dimensions"):
+    with pytest.raises(
+        ValueError,
+        match="Fan in and fan out can not be computed for tensor with fewer than 2 dimensions",
+    ):
         init._calculate_fan_in_and_fan_out(torch.zeros(3))
-    with pytest.raises(ValueError, match=r"Mode fan_avg not supported, please use one of "
-                                         r"\['fan_in', 'fan_out'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Mode fan_avg not supported, please use one of "
+        r"\['fan_in', 'fan_out'\]",
+    ):
         init.kaiming_uniform_(torch.zeros(3, 4), mode="fan_avg")
 
 
@@ -82,7 +87,9 @@ def test_constant_ones_zeros_eye_dirac():
     assert init.zeros_(torch.ones(2)).tolist() == [0.0, 0.0]
     assert init.eye_(torch.zeros(2, 3)).tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
     assert init.dirac_(torch.zeros(2, 2, 3)).tolist() == [
-        [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
+        [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]],
+        [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+    ]
     assert init.dirac_(torch.zeros(4, 1, 3, 3), groups=2)[2, 0, 1, 1].item() == 1.0
     with pytest.raises(ValueError, match="Only tensors with 2 dimensions are supported"):
         init.eye_(torch.zeros(2, 2, 2))
@@ -134,8 +141,14 @@ def test_seeded_and_generator_determinism():
     def draw(fn, **kw):
         return _arr(fn(torch.empty(5, 7), **kw))
 
-    for fn in (init.uniform_, init.normal_, init.xavier_uniform_, init.kaiming_normal_,
-               init.trunc_normal_, init.orthogonal_):
+    for fn in (
+        init.uniform_,
+        init.normal_,
+        init.xavier_uniform_,
+        init.kaiming_normal_,
+        init.trunc_normal_,
+        init.orthogonal_,
+    ):
         torch.manual_seed(123)
         first = draw(fn)
         torch.manual_seed(123)

@@ -14,8 +14,11 @@ LAYERS = [
     (nn.ReLU(True), "ReLU(inplace=True)", F.relu),
     (nn.ReLU6(), "ReLU6()", F.relu6),
     (nn.LeakyReLU(), "LeakyReLU(negative_slope=0.01)", F.leaky_relu),
-    (nn.LeakyReLU(0.2, True), "LeakyReLU(negative_slope=0.2, inplace=True)",
-     lambda x: F.leaky_relu(x, 0.2)),
+    (
+        nn.LeakyReLU(0.2, True),
+        "LeakyReLU(negative_slope=0.2, inplace=True)",
+        lambda x: F.leaky_relu(x, 0.2),
+    ),
     (nn.ELU(), "ELU(alpha=1.0)", F.elu),
     (nn.ELU(0.5, True), "ELU(alpha=0.5, inplace=True)", lambda x: F.elu(x, 0.5)),
     (nn.GELU(), "GELU(approximate='none')", F.gelu),
@@ -42,8 +45,9 @@ def test_repr_and_forward(layer, text, fn):
     assert list(layer.parameters()) == [] and layer.state_dict() == {}
 
 
-@pytest.mark.parametrize("layer", [nn.ELU(), nn.GELU(), nn.SiLU(), nn.Softplus(),
-                                   nn.Softmax(1), nn.LogSoftmax(1)])
+@pytest.mark.parametrize(
+    "layer", [nn.ELU(), nn.GELU(), nn.SiLU(), nn.Softplus(), nn.Softmax(1), nn.LogSoftmax(1)]
+)
 def test_gradcheck(layer):
     (x,) = make_inputs((2, 3))
     check_grads(layer, x)

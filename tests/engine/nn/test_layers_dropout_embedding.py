@@ -22,8 +22,9 @@ def test_dropout_repr_and_train_eval():
     assert d(x) is x
     d.train()
     assert (d(x).numpy() == 0).any()
-    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but "
-                                         "got -0.1"):
+    with pytest.raises(
+        ValueError, match="dropout probability has to be between 0 and 1, but got -0.1"
+    ):
         nn.Dropout(-0.1)
 
 
@@ -48,8 +49,10 @@ def test_embedding_layer():
     out.sum().backward()
     g = emb.weight.grad.numpy()
     assert g[5].tolist() == [2.0] * 8 and g[7].tolist() == [1.0] * 8 and (g[2] == 0).all()
-    assert repr(nn.Embedding(10, 3, padding_idx=-1, max_norm=1.0)) == \
-        "Embedding(10, 3, padding_idx=9, max_norm=1.0)"
+    assert (
+        repr(nn.Embedding(10, 3, padding_idx=-1, max_norm=1.0))
+        == "Embedding(10, 3, padding_idx=9, max_norm=1.0)"
+    )
 
 
 def test_embedding_from_pretrained():

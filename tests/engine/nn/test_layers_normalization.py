@@ -10,19 +10,31 @@ import workbench.engine.nn.functional as F
 from tests.engine.helpers import check_grads
 
 
-@pytest.mark.parametrize("layer, text", [
-    (nn.LayerNorm(5), "LayerNorm((5,), eps=1e-05, elementwise_affine=True, bias=True)"),
-    (nn.LayerNorm((2, 3), eps=1e-3, elementwise_affine=False),
-     "LayerNorm((2, 3), eps=0.001, elementwise_affine=False, bias=False)"),
-    (nn.LayerNorm(4, bias=False), "LayerNorm((4,), eps=1e-05, elementwise_affine=True, "
-                                  "bias=False)"),
-    (nn.GroupNorm(2, 4), "GroupNorm(2, 4, eps=1e-05, affine=True)"),
-    (nn.BatchNorm1d(3), "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, "
-                        "track_running_stats=True)"),
-    (nn.BatchNorm2d(4, momentum=None, affine=False, track_running_stats=False),
-     "BatchNorm2d(4, eps=1e-05, momentum=None, affine=False, bias=False, "
-     "track_running_stats=False)"),
-])
+@pytest.mark.parametrize(
+    "layer, text",
+    [
+        (nn.LayerNorm(5), "LayerNorm((5,), eps=1e-05, elementwise_affine=True, bias=True)"),
+        (
+            nn.LayerNorm((2, 3), eps=1e-3, elementwise_affine=False),
+            "LayerNorm((2, 3), eps=0.001, elementwise_affine=False, bias=False)",
+        ),
+        (
+            nn.LayerNorm(4, bias=False),
+            "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=False)",
+        ),
+        (nn.GroupNorm(2, 4), "GroupNorm(2, 4, eps=1e-05, affine=True)"),
+        (
+            nn.BatchNorm1d(3),
+            "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, "
+            "track_running_stats=True)",
+        ),
+        (
+            nn.BatchNorm2d(4, momentum=None, affine=False, track_running_stats=False),
+            "BatchNorm2d(4, eps=1e-05, momentum=None, affine=False, bias=False, "
+            "track_running_stats=False)",
+        ),
+    ],
+)
 def test_repr(layer, text):
     assert repr(layer) == text
 
@@ -31,8 +43,7 @@ def test_layer_norm_layer():
     ln = nn.LayerNorm((2, 3)).double()
     assert ln.weight.tolist() == [[1.0] * 3] * 2 and ln.bias.tolist() == [[0.0] * 3] * 2
     x = torch.randn(4, 2, 3, dtype=torch.float64, requires_grad=True)
-    np.testing.assert_allclose(ln(x).detach().numpy(),
-                               F.layer_norm(x, (2, 3)).detach().numpy())
+    np.testing.assert_allclose(ln(x).detach().numpy(), F.layer_norm(x, (2, 3)).detach().numpy())
     ln(x).sum().backward()
     assert ln.weight.grad.shape == (2, 3)
     assert nn.LayerNorm(3, elementwise_affine=False).state_dict() == {}
@@ -40,8 +51,13 @@ def test_layer_norm_layer():
 
 def test_batch_norm_buffers_and_state_dict():
     bn = nn.BatchNorm2d(3)
-    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var",
-                                     "num_batches_tracked"]
+    assert list(bn.state_dict()) == [
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
     assert bn.num_batches_tracked.dtype == torch.int64 and bn.num_batches_tracked.item() == 0
     assert bn.running_mean.tolist() == [0.0] * 3 and bn.running_var.tolist() == [1.0] * 3
     assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
@@ -61,8 +77,9 @@ def test_batch_norm_train_then_eval():
     bn.eval()
     rm, rv = bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()
     y = bn(x)
-    np.testing.assert_allclose(y.detach().numpy(),
-                               (xa - rm[:, None, None]) / np.sqrt(rv[:, None, None] + 1e-5))
+    np.testing.assert_allclose(
+        y.detach().numpy(), (xa - rm[:, None, None]) / np.sqrt(rv[:, None, None] + 1e-5)
+    )
     assert bn.num_batches_tracked.item() == 1 and np.array_equal(bn.running_mean.numpy(), rm)
 
 
@@ -71,8 +88,9 @@ def test_batch_norm_cumulative_average_and_untracked():
     batches = [torch.randn(5, 2, dtype=torch.float64) for _ in range(3)]
     for b in batches:
         bn(b)
-    np.testing.assert_allclose(bn.running_mean.numpy(),
-                               np.mean([b.numpy().mean(0) for b in batches], 0))
+    np.testing.assert_allclose(
+        bn.running_mean.numpy(), np.mean([b.numpy().mean(0) for b in batches], 0)
+    )
     assert bn.num_batches_tracked.item() == 3
     free = nn.BatchNorm1d(2, track_running_stats=False).eval()
     x = torch.randn(6, 2)
@@ -83,14 +101,15 @@ def test_batch_norm_1d_on_sequences_and_gradcheck():
     bn = nn.BatchNorm1d(2).double()
     x = torch.randn(3, 2, 4, dtype=torch.float64, requires_grad=True)
     assert bn(x).shape == (3, 2, 4)
-    check_grads(lambda x: nn.BatchNorm1d(2).double()(x), torch.randn(
-        3, 2, dtype=torch.float64, requires_grad=True))
+    check_grads(
+        lambda x: nn.BatchNorm1d(2).double()(x),
+        torch.randn(3, 2, dtype=torch.float64, requires_grad=True),
+    )
 
 
 def test_load_old_state_dict_without_num_batches_tracked():
     bn = nn.BatchNorm1d(2)
-    state = {k: v for k, v in nn.BatchNorm1d(2).state_dict().items()
-             if k != "num_batches_tracked"}
+    state = {k: v for k, v in nn.BatchNorm1d(2).state_dict().items() if k != "num_batches_tracked"}
     from collections import OrderedDict
 
     state = OrderedDict(state)

@@ -23,8 +23,9 @@ def test_linear_gradcheck(x_shape, bias):
 
 def test_linear_values_and_shapes():
     lin = nn.Linear(3, 2)
-    lin.load_state_dict({"weight": torch.tensor([[1.0, 2, 3], [4, 5, 6]]),
-                         "bias": torch.tensor([0.5, -0.5])})
+    lin.load_state_dict(
+        {"weight": torch.tensor([[1.0, 2, 3], [4, 5, 6]]), "bias": torch.tensor([0.5, -0.5])}
+    )
     x = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
     out = lin(torch.tensor(x))
     assert out.shape == (2, 2, 2)
@@ -86,11 +87,14 @@ def test_identity_flatten_unflatten():
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
     assert nn.Unflatten(1, (2, 2))(torch.zeros(3, 4)).shape == (3, 2, 2)
     assert repr(nn.Unflatten(1, (2, 3))) == "Unflatten(dim=1, unflattened_size=(2, 3))"
-    with pytest.raises(TypeError, match="unflattened_size must be tuple of ints, but found "
-                                        "element of type float at pos 1"):
+    with pytest.raises(
+        TypeError,
+        match="unflattened_size must be tuple of ints, but found element of type float at pos 1",
+    ):
         nn.Unflatten(1, (2, 2.0))
-    with pytest.raises(TypeError, match="unflattened_size must be a tuple of ints, but found "
-                                        "type int"):
+    with pytest.raises(
+        TypeError, match="unflattened_size must be a tuple of ints, but found type int"
+    ):
         nn.Unflatten(1, 2)
     (a,) = make_inputs((2, 3, 2))
     check_grads(lambda t: nn.Flatten()(t), a)

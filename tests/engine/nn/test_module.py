@@ -52,19 +52,57 @@ class Net(nn.Module):
 
 # ----- registration and naming ---------------------------------------------------------------
 
+
 def test_named_members_match_pytorch_orders_and_names():
     net = Net()
     assert [n for n, _ in net.named_parameters()] == [
-        "fc1.weight", "fc1.bias", "seq.0.weight", "seq.0.bias", "ml.0.weight", "ml.0.bias",
-        "ml.1.weight", "ml.1.bias", "md.a.weight", "md.a.bias", "pl.0", "pl.1"]
+        "fc1.weight",
+        "fc1.bias",
+        "seq.0.weight",
+        "seq.0.bias",
+        "ml.0.weight",
+        "ml.0.bias",
+        "ml.1.weight",
+        "ml.1.bias",
+        "md.a.weight",
+        "md.a.bias",
+        "pl.0",
+        "pl.1",
+    ]
     assert [n for n, _ in net.named_buffers()] == ["running", "tmp"]
     assert [n for n, _ in net.named_modules()] == [
-        "", "fc1", "act", "seq", "seq.0", "seq.1", "seq.1.0", "seq.1.1", "ml", "ml.0", "ml.1",
-        "md", "md.b", "md.a", "pl"]
+        "",
+        "fc1",
+        "act",
+        "seq",
+        "seq.0",
+        "seq.1",
+        "seq.1.0",
+        "seq.1.1",
+        "ml",
+        "ml.0",
+        "ml.1",
+        "md",
+        "md.b",
+        "md.a",
+        "pl",
+    ]
     assert [n for n, _ in net.named_children()] == ["fc1", "act", "seq", "ml", "md", "pl"]
     assert list(net.state_dict()) == [
-        "running", "fc1.weight", "fc1.bias", "seq.0.weight", "seq.0.bias", "ml.0.weight",
-        "ml.0.bias", "ml.1.weight", "ml.1.bias", "md.a.weight", "md.a.bias", "pl.0", "pl.1"]
+        "running",
+        "fc1.weight",
+        "fc1.bias",
+        "seq.0.weight",
+        "seq.0.bias",
+        "ml.0.weight",
+        "ml.0.bias",
+        "ml.1.weight",
+        "ml.1.bias",
+        "md.a.weight",
+        "md.a.bias",
+        "pl.0",
+        "pl.1",
+    ]
     assert len(list(net.parameters())) == 12
     assert len(list(net.parameters(recurse=False))) == 0
     assert len(list(net.buffers())) == 2
@@ -74,13 +112,21 @@ def test_named_members_match_pytorch_orders_and_names():
 
 def test_named_parameters_prefix_recurse_and_duplicates():
     assert [n for n, _ in TwoLayer().named_parameters(prefix="model")] == [
-        "model.fc1.weight", "model.fc1.bias", "model.fc2.weight", "model.fc2.bias"]
+        "model.fc1.weight",
+        "model.fc1.bias",
+        "model.fc2.weight",
+        "model.fc2.bias",
+    ]
     lin = nn.Linear(2, 2)
     assert [n for n, _ in lin.named_parameters(recurse=False)] == ["weight", "bias"]
     shared = nn.Sequential(lin, lin)
     assert [n for n, _ in shared.named_parameters()] == ["0.weight", "0.bias"]
     assert [n for n, _ in shared.named_parameters(remove_duplicate=False)] == [
-        "0.weight", "0.bias", "1.weight", "1.bias"]
+        "0.weight",
+        "0.bias",
+        "1.weight",
+        "1.bias",
+    ]
     assert [n for n, _ in shared.named_modules()] == ["", "0"]
     assert [n for n, _ in shared.named_modules(remove_duplicate=False)] == ["", "0", "1"]
     assert list(shared.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
@@ -116,29 +162,50 @@ def test_registration_errors_match_pytorch():
         (lambda: m.register_buffer("a.b", None), KeyError, 'buffer name can\'t contain "."'),
         (lambda: m.register_buffer("", None), KeyError, 'buffer name can\'t be empty string ""'),
         (lambda: m.register_buffer("weight", None), KeyError, "attribute 'weight' already exists"),
-        (lambda: m.register_buffer("z", 3), TypeError,
-         "cannot assign 'int' object to buffer 'z' (torch Tensor or None required)"),
+        (
+            lambda: m.register_buffer("z", 3),
+            TypeError,
+            "cannot assign 'int' object to buffer 'z' (torch Tensor or None required)",
+        ),
         (lambda: m.register_buffer(1, None), TypeError, "buffer name should be a string. Got int"),
-        (lambda: m.register_parameter("z", torch.zeros(2)), TypeError,
-         "cannot assign 'torch.FloatTensor' object to parameter 'z' (torch.nn.Parameter or None "
-         "required)"),
+        (
+            lambda: m.register_parameter("z", torch.zeros(2)),
+            TypeError,
+            "cannot assign 'torch.FloatTensor' object to parameter 'z' (torch.nn.Parameter or None "
+            "required)",
+        ),
         (lambda: m.add_module("z", 3), TypeError, "int is not a Module subclass"),
-        (lambda: m.add_module("a.b", nn.Identity()), KeyError,
-         'module name can\'t contain ".", got: a.b'),
-        (lambda: setattr(m, "weight", torch.zeros(2, 2)), TypeError,
-         "cannot assign 'torch.FloatTensor' as parameter 'weight' (torch.nn.Parameter or None "
-         "expected)"),
+        (
+            lambda: m.add_module("a.b", nn.Identity()),
+            KeyError,
+            'module name can\'t contain ".", got: a.b',
+        ),
+        (
+            lambda: setattr(m, "weight", torch.zeros(2, 2)),
+            TypeError,
+            "cannot assign 'torch.FloatTensor' as parameter 'weight' (torch.nn.Parameter or None "
+            "expected)",
+        ),
         (lambda: m.train(1), ValueError, "training mode is expected to be boolean"),
         (lambda: m.get_submodule("foo"), AttributeError, "Linear has no attribute `foo`"),
         (lambda: m.get_parameter("foo"), AttributeError, "Linear has no attribute `foo`"),
         (lambda: m.get_parameter("weight.x"), AttributeError, "`weight` is not an nn.Module"),
-        (lambda: m.to(torch.int64), TypeError,
-         "nn.Module.to only accepts floating point or complex dtypes, but got desired "
-         "dtype=torch.int64"),
-        (lambda: nn.Module(3), TypeError,
-         "Module.__init__() takes 1 positional argument but 2 were given"),
-        (lambda: nn.Module()(1), NotImplementedError,
-         'Module [Module] is missing the required "forward" function'),
+        (
+            lambda: m.to(torch.int64),
+            TypeError,
+            "nn.Module.to only accepts floating point or complex dtypes, but got desired "
+            "dtype=torch.int64",
+        ),
+        (
+            lambda: nn.Module(3),
+            TypeError,
+            "Module.__init__() takes 1 positional argument but 2 were given",
+        ),
+        (
+            lambda: nn.Module()(1),
+            NotImplementedError,
+            'Module [Module] is missing the required "forward" function',
+        ),
     ]
     for fn, exc, msg in cases:
         with pytest.raises(exc) as info:
@@ -179,6 +246,7 @@ def test_dir_lists_parameters_modules_buffers():
 
 # ----- Parameter --------------------------------------------------------------------------------
 
+
 def test_parameter_basics_and_repr():
     data = torch.ones(2)
     p = nn.Parameter(data)
@@ -186,9 +254,11 @@ def test_parameter_basics_and_repr():
     assert p.requires_grad and p.is_leaf
     assert repr(p) == "Parameter containing:\ntensor([1., 1.], requires_grad=True)"
     assert repr(nn.Parameter(torch.ones(2), requires_grad=False)) == (
-        "Parameter containing:\ntensor([1., 1.])")
+        "Parameter containing:\ntensor([1., 1.])"
+    )
     assert repr(nn.Parameter(torch.ones(2, dtype=torch.float64))) == (
-        "Parameter containing:\ntensor([1., 1.], dtype=torch.float64, requires_grad=True)")
+        "Parameter containing:\ntensor([1., 1.], dtype=torch.float64, requires_grad=True)"
+    )
     # shares memory with the tensor it was made from
     data.mul_(3)
     assert p.tolist() == [3.0, 3.0]
@@ -214,6 +284,7 @@ def test_parameter_and_module_deepcopy():
 
 
 # ----- state dicts -----------------------------------------------------------------------------
+
 
 def test_state_dict_round_trip_and_sharing():
     torch.manual_seed(0)
@@ -243,20 +314,30 @@ def test_load_state_dict_errors_match_pytorch():
     lin = nn.Linear(3, 2)
     with pytest.raises(RuntimeError) as info:
         lin.load_state_dict({"weight": torch.zeros(2, 3)})
-    assert str(info.value) == ('Error(s) in loading state_dict for Linear:\n\tMissing key(s) in '
-                               'state_dict: "bias". ')
+    assert str(info.value) == (
+        'Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: "bias". '
+    )
     with pytest.raises(RuntimeError) as info:
-        lin.load_state_dict({"weight": torch.zeros(2, 3), "bias": torch.zeros(2),
-                             "foo": torch.zeros(1), "x.y": torch.zeros(1)})
-    assert str(info.value) == ('Error(s) in loading state_dict for Linear:\n\tUnexpected key(s) '
-                               'in state_dict: "foo", "x.y". ')
+        lin.load_state_dict(
+            {
+                "weight": torch.zeros(2, 3),
+                "bias": torch.zeros(2),
+                "foo": torch.zeros(1),
+                "x.y": torch.zeros(1),
+            }
+        )
+    assert str(info.value) == (
+        "Error(s) in loading state_dict for Linear:\n\tUnexpected key(s) "
+        'in state_dict: "foo", "x.y". '
+    )
     with pytest.raises(RuntimeError) as info:
         lin.load_state_dict({"weight": torch.zeros(3, 3), "bias": 1})
     assert str(info.value) == (
         "Error(s) in loading state_dict for Linear:\n\tsize mismatch for weight: copying a param "
         "with shape torch.Size([3, 3]) from checkpoint, the shape in current model is "
-        "torch.Size([2, 3]).\n\tWhile copying the parameter named \"bias\", expected "
-        "torch.Tensor or Tensor-like object from checkpoint but received <class 'int'>")
+        'torch.Size([2, 3]).\n\tWhile copying the parameter named "bias", expected '
+        "torch.Tensor or Tensor-like object from checkpoint but received <class 'int'>"
+    )
     with pytest.raises(TypeError, match="Expected state_dict to be dict-like"):
         lin.load_state_dict([1, 2])
     result = lin.load_state_dict({"weight": torch.zeros(2, 3)}, strict=False)
@@ -288,6 +369,7 @@ def test_state_dict_hooks():
 
 
 # ----- modes, grads, conversions -------------------------------------------------------------
+
 
 def test_train_eval_recurse():
     net = Net()
@@ -354,15 +436,18 @@ def test_to_and_dtype_conversions_keep_parameter_objects():
 
 # ----- calling: hooks and module paths ---------------------------------------------------------
 
+
 def test_forward_hooks():
     lin = nn.Linear(3, 2)
-    lin.load_state_dict({"weight": torch.tensor([[1.0, 2, 3], [4, 5, 6]]),
-                         "bias": torch.tensor([0.5, -0.5])})
+    lin.load_state_dict(
+        {"weight": torch.tensor([[1.0, 2, 3], [4, 5, 6]]), "bias": torch.tensor([0.5, -0.5])}
+    )
     log = []
     hp = lin.register_forward_pre_hook(lambda m, args: (args[0] * 0 + 1,))
     hf = lin.register_forward_hook(lambda m, args, out: out + 100)
-    hk = lin.register_forward_hook(lambda m, args, kwargs, out: log.append(kwargs),
-                                   with_kwargs=True)
+    hk = lin.register_forward_hook(
+        lambda m, args, kwargs, out: log.append(kwargs), with_kwargs=True
+    )
     assert lin(torch.zeros(1, 3)).tolist() == [[106.5, 114.5]]
     assert log == [{}]
     for h in (hp, hf, hk):
@@ -420,13 +505,19 @@ def test_global_forward_hooks():
 
 def test_full_backward_hooks_match_pytorch():
     lin = nn.Linear(3, 2)
-    lin.load_state_dict({"weight": torch.tensor([[1.0, 2, 3], [4, 5, 6]]),
-                         "bias": torch.tensor([0.5, -0.5])})
+    lin.load_state_dict(
+        {"weight": torch.tensor([[1.0, 2, 3], [4, 5, 6]]), "bias": torch.tensor([0.5, -0.5])}
+    )
     log = []
 
     def hook(m, grad_input, grad_output):
-        log.append(("bh", [None if g is None else g.tolist() for g in grad_input],
-                    [g.tolist() for g in grad_output]))
+        log.append(
+            (
+                "bh",
+                [None if g is None else g.tolist() for g in grad_input],
+                [g.tolist() for g in grad_output],
+            )
+        )
 
     def pre_hook(m, grad_output):
         log.append(("bph", [g.tolist() for g in grad_output]))
@@ -529,18 +620,24 @@ def test_module_path_restored_after_error_and_per_thread():
 
 # ----- printing ---------------------------------------------------------------------------------
 
+
 def test_repr_matches_pytorch():
     assert repr(TwoLayer()) == (
         "TwoLayer(\n"
         "  (fc1): Linear(in_features=1000, out_features=100, bias=True)\n"
         "  (relu): ReLU()\n"
         "  (fc2): Linear(in_features=100, out_features=10, bias=True)\n"
-        ")")
-    seq = nn.Sequential(OrderedDict([
-        ("encoder", nn.Sequential(nn.Linear(4, 8), ReLU(), nn.Sequential(nn.Identity()))),
-        ("flat", nn.Flatten()),
-        ("head", nn.Linear(8, 2, bias=False)),
-    ]))
+        ")"
+    )
+    seq = nn.Sequential(
+        OrderedDict(
+            [
+                ("encoder", nn.Sequential(nn.Linear(4, 8), ReLU(), nn.Sequential(nn.Identity()))),
+                ("flat", nn.Flatten()),
+                ("head", nn.Linear(8, 2, bias=False)),
+            ]
+        )
+    )
     assert repr(seq) == (
         "Sequential(\n"
         "  (encoder): Sequential(\n"
@@ -552,7 +649,8 @@ def test_repr_matches_pytorch():
         "  )\n"
         "  (flat): Flatten(start_dim=1, end_dim=-1)\n"
         "  (head): Linear(in_features=8, out_features=2, bias=False)\n"
-        ")")
+        ")"
+    )
 
     class Multi(nn.Module):
         def __init__(self, child):

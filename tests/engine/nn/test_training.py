@@ -57,11 +57,13 @@ def train(model, optimizer, x, y, steps):
 
 # ----- an MLP on the spiral ------------------------------------------------------------------
 
+
 def train_spiral(seed=0, steps=200):
     x, y = (torch.tensor(a) for a in spiral())
     torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(),
-                          nn.Linear(64, 3))
+    model = nn.Sequential(
+        nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 3)
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     loss = train(model, optimizer, x, y, steps)
     with torch.no_grad():
@@ -80,11 +82,13 @@ def test_mlp_learns_the_spiral_deterministically():
 
 # ----- a CNN on bars -------------------------------------------------------------------------
 
+
 def train_bars(seed=0, steps=200):
     x, y = (torch.tensor(a) for a in bars())
     torch.manual_seed(seed)
-    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(4 * 5 * 5, 2))
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 5 * 5, 2)
+    )
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     loss = train(model, optimizer, x, y, steps)
     return model, loss

@@ -15,8 +15,13 @@ from tests.engine.optim._expected_optim import EXPECTED
 
 P0 = ([[0.5, -1.25, 2.0], [0.75, 0.0, -0.625]], [0.25, -3.0])
 STEPS = 5
-OPTIMIZERS = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW,
-              "RMSprop": torch.optim.RMSprop, "Adagrad": torch.optim.Adagrad}
+OPTIMIZERS = {
+    "SGD": torch.optim.SGD,
+    "Adam": torch.optim.Adam,
+    "AdamW": torch.optim.AdamW,
+    "RMSprop": torch.optim.RMSprop,
+    "Adagrad": torch.optim.Adagrad,
+}
 
 
 def grads(k):
@@ -61,6 +66,7 @@ def test_trajectory_matches_pytorch(case):
 
 # ----- one step, by hand --------------------------------------------------------------------
 
+
 def _one(cls, p0, g, **kw):
     p = torch.tensor(p0, dtype=torch.float64, requires_grad=True)
     opt = cls([p], **kw)
@@ -77,14 +83,16 @@ def test_sgd_one_step_by_hand():
     np.testing.assert_allclose(_one(torch.optim.SGD, P1, G1, lr=0.1), P1 - 0.1 * G1)
     # the first momentum step uses the gradient itself, undamped
     np.testing.assert_allclose(
-        _one(torch.optim.SGD, P1, G1, lr=0.1, momentum=0.9, dampening=0.5), P1 - 0.1 * G1)
+        _one(torch.optim.SGD, P1, G1, lr=0.1, momentum=0.9, dampening=0.5), P1 - 0.1 * G1
+    )
     np.testing.assert_allclose(
         _one(torch.optim.SGD, P1, G1, lr=0.1, momentum=0.9, nesterov=True),
-        P1 - 0.1 * (G1 + 0.9 * G1))
-    np.testing.assert_allclose(_one(torch.optim.SGD, P1, G1, lr=0.1, weight_decay=0.2),
-                               P1 - 0.1 * (G1 + 0.2 * P1))
-    np.testing.assert_allclose(_one(torch.optim.SGD, P1, G1, lr=0.1, maximize=True),
-                               P1 + 0.1 * G1)
+        P1 - 0.1 * (G1 + 0.9 * G1),
+    )
+    np.testing.assert_allclose(
+        _one(torch.optim.SGD, P1, G1, lr=0.1, weight_decay=0.2), P1 - 0.1 * (G1 + 0.2 * P1)
+    )
+    np.testing.assert_allclose(_one(torch.optim.SGD, P1, G1, lr=0.1, maximize=True), P1 + 0.1 * G1)
 
 
 def test_sgd_momentum_second_step_by_hand():
@@ -103,15 +111,23 @@ def test_sgd_momentum_second_step_by_hand():
 def test_adam_one_step_by_hand():
     # bias correction makes the first step lr * g / (|g| + eps)
     lr, eps = 0.1, 1e-3
-    np.testing.assert_allclose(_one(torch.optim.Adam, P1, G1, lr=lr, eps=eps),
-                               P1 - lr * G1 / (np.abs(G1) + eps), rtol=1e-12)
+    np.testing.assert_allclose(
+        _one(torch.optim.Adam, P1, G1, lr=lr, eps=eps),
+        P1 - lr * G1 / (np.abs(G1) + eps),
+        rtol=1e-12,
+    )
     g = G1 + 0.1 * P1  # L2 penalty folded into the gradient
-    np.testing.assert_allclose(_one(torch.optim.Adam, P1, G1, lr=lr, eps=eps, weight_decay=0.1),
-                               P1 - lr * g / (np.abs(g) + eps), rtol=1e-12)
+    np.testing.assert_allclose(
+        _one(torch.optim.Adam, P1, G1, lr=lr, eps=eps, weight_decay=0.1),
+        P1 - lr * g / (np.abs(g) + eps),
+        rtol=1e-12,
+    )
     # AdamW decays the parameter itself, before the Adam step
     np.testing.assert_allclose(
         _one(torch.optim.AdamW, P1, G1, lr=lr, eps=eps, weight_decay=0.1),
-        P1 * (1 - lr * 0.1) - lr * G1 / (np.abs(G1) + eps), rtol=1e-12)
+        P1 * (1 - lr * 0.1) - lr * G1 / (np.abs(G1) + eps),
+        rtol=1e-12,
+    )
 
 
 def test_adam_state_after_one_step():
@@ -133,18 +149,24 @@ def test_rmsprop_one_step_by_hand():
     sq = (1 - alpha) * G1 * G1
     np.testing.assert_allclose(
         _one(torch.optim.RMSprop, P1, G1, lr=lr, alpha=alpha, eps=eps),
-        P1 - lr * G1 / (np.sqrt(sq) + eps), rtol=1e-12)
+        P1 - lr * G1 / (np.sqrt(sq) + eps),
+        rtol=1e-12,
+    )
     centered = sq - ((1 - alpha) * G1) ** 2
     np.testing.assert_allclose(
         _one(torch.optim.RMSprop, P1, G1, lr=lr, alpha=alpha, eps=eps, centered=True),
-        P1 - lr * G1 / (np.sqrt(centered) + eps), rtol=1e-12)
+        P1 - lr * G1 / (np.sqrt(centered) + eps),
+        rtol=1e-12,
+    )
 
 
 def test_adagrad_one_step_by_hand():
     lr, eps = 0.1, 1e-10
     np.testing.assert_allclose(
         _one(torch.optim.Adagrad, P1, G1, lr=lr, initial_accumulator_value=0.5),
-        P1 - lr * G1 / (np.sqrt(0.5 + G1 * G1) + eps), rtol=1e-12)
+        P1 - lr * G1 / (np.sqrt(0.5 + G1 * G1) + eps),
+        rtol=1e-12,
+    )
 
 
 def test_adagrad_state_exists_before_the_first_step():
@@ -156,9 +178,13 @@ def test_adagrad_state_exists_before_the_first_step():
 
 # ----- state dicts ---------------------------------------------------------------------------
 
-STATEFUL = [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {"lr": 0.1, "amsgrad": True}),
-            ("AdamW", {}), ("RMSprop", {"momentum": 0.9, "centered": True}),
-            ("Adagrad", {"lr_decay": 0.1})]
+STATEFUL = [
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("Adam", {"lr": 0.1, "amsgrad": True}),
+    ("AdamW", {}),
+    ("RMSprop", {"momentum": 0.9, "centered": True}),
+    ("Adagrad", {"lr_decay": 0.1}),
+]
 
 
 @pytest.mark.parametrize("name, kw", STATEFUL, ids=[n for n, _ in STATEFUL])
@@ -183,8 +209,7 @@ def test_state_dict_round_trip_continues_the_trajectory(name, kw):
 
 def test_state_dict_structure():
     a, b, c = (torch.zeros(2, requires_grad=True) for _ in range(3))
-    opt = torch.optim.SGD([{"params": [a, b]}, {"params": [c], "lr": 0.5}], lr=0.1,
-                          momentum=0.9)
+    opt = torch.optim.SGD([{"params": [a, b]}, {"params": [c], "lr": 0.5}], lr=0.1, momentum=0.9)
     a.grad = torch.ones(2)
     c.grad = torch.ones(2)
     opt.step()
@@ -193,22 +218,52 @@ def test_state_dict_structure():
     assert list(sd["state"]) == [0, 2]  # b had no gradient: no state
     assert sd["state"][0]["momentum_buffer"] is opt.state[a]["momentum_buffer"]
     assert sd["param_groups"] == [
-        {"lr": 0.1, "momentum": 0.9, "dampening": 0, "weight_decay": 0, "nesterov": False,
-         "maximize": False, "foreach": None, "differentiable": False, "fused": None,
-         "params": [0, 1]},
-        {"lr": 0.5, "momentum": 0.9, "dampening": 0, "weight_decay": 0, "nesterov": False,
-         "maximize": False, "foreach": None, "differentiable": False, "fused": None,
-         "params": [2]}]
+        {
+            "lr": 0.1,
+            "momentum": 0.9,
+            "dampening": 0,
+            "weight_decay": 0,
+            "nesterov": False,
+            "maximize": False,
+            "foreach": None,
+            "differentiable": False,
+            "fused": None,
+            "params": [0, 1],
+        },
+        {
+            "lr": 0.5,
+            "momentum": 0.9,
+            "dampening": 0,
+            "weight_decay": 0,
+            "nesterov": False,
+            "maximize": False,
+            "foreach": None,
+            "differentiable": False,
+            "fused": None,
+            "params": [2],
+        },
+    ]
     assert list(opt.state_dict()["param_groups"][0]) == list(sd["param_groups"][0])
 
 
 def test_adam_param_group_keys_match_pytorch():
     opt = torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
     assert opt.state_dict()["param_groups"] == [
-        {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-08, "weight_decay": 0.01,
-         "amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
-         "differentiable": False, "fused": None, "decoupled_weight_decay": True,
-         "params": [0]}]
+        {
+            "lr": 0.001,
+            "betas": (0.9, 0.999),
+            "eps": 1e-08,
+            "weight_decay": 0.01,
+            "amsgrad": False,
+            "maximize": False,
+            "foreach": None,
+            "capturable": False,
+            "differentiable": False,
+            "fused": None,
+            "decoupled_weight_decay": True,
+            "params": [0],
+        }
+    ]
 
 
 def test_load_state_dict_checks_the_groups():
@@ -234,6 +289,7 @@ def test_load_state_dict_turns_a_numeric_step_into_a_tensor():
 
 # ----- parameter groups ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_groups_with_their_own_lr_behave_like_separate_optimizers(name):
     cls = OPTIMIZERS[name]
@@ -257,8 +313,7 @@ def test_add_param_group_fills_in_defaults():
     opt.add_param_group({"params": b, "lr": 0.2})
     assert opt.param_groups[1]["params"] == [b]
     assert opt.param_groups[1]["lr"] == 0.2 and opt.param_groups[1]["momentum"] == 0.5
-    with pytest.raises(ValueError, match="some parameters appear in more than one parameter "
-                                         "group"):
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
         opt.add_param_group({"params": [a]})
     with pytest.raises(TypeError, match="param_group must be a dict"):
         opt.add_param_group([a])
@@ -284,6 +339,7 @@ def test_adagrad_state_for_an_added_group():
 
 
 # ----- maximize, skipping, zero_grad ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_maximize_equals_minimizing_the_negated_gradient(name):
@@ -341,7 +397,7 @@ def test_zero_grad_detaches_a_grad_with_history():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the create_graph reference-cycle warning
-        (x ** 3).sum().backward(create_graph=True)
+        (x**3).sum().backward(create_graph=True)
     assert x.grad.requires_grad
     opt = torch.optim.SGD([x])
     opt.zero_grad(set_to_none=False)
@@ -366,6 +422,7 @@ def test_training_loop_converges():
 
 
 # ----- steps outside autograd ---------------------------------------------------------------
+
 
 def test_step_records_nothing_and_bumps_the_version():
     p = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -457,49 +514,63 @@ def test_repr_lists_the_group_options():
     assert repr(opt) == (
         "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n"
         "    foreach: None\n    fused: None\n    lr: 0.1\n    maximize: False\n"
-        "    momentum: 0\n    nesterov: False\n    weight_decay: 0\n)")
+        "    momentum: 0\n    nesterov: False\n    weight_decay: 0\n)"
+    )
 
 
 # ----- errors --------------------------------------------------------------------------------
 
+
 def test_constructor_errors():
     p = torch.zeros(2, dtype=torch.float64, requires_grad=True)
-    with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts, but got "
-                                        "torch.DoubleTensor"):
+    with pytest.raises(
+        TypeError, match="should be an iterable of Tensors or dicts, but got torch.DoubleTensor"
+    ):
         torch.optim.SGD(p)
     with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
         torch.optim.SGD([])
-    with pytest.raises(TypeError, match="optimizer can only optimize Tensors, but one of the "
-                                        "params is float"):
+    with pytest.raises(
+        TypeError, match="optimizer can only optimize Tensors, but one of the params is float"
+    ):
         torch.optim.SGD([1.0])
     with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
         torch.optim.SGD([p * 2])
-    with pytest.raises(ValueError, match="some parameters appear in more than one parameter "
-                                         "group"):
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
         torch.optim.SGD([{"params": [p]}, {"params": [p]}])
     with pytest.warns(UserWarning, match="duplicate parameters"):
         torch.optim.SGD([p, p])
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: torch.optim.SGD([p], lr=-1), "Invalid learning rate: -1"),
-    (lambda p: torch.optim.SGD([p], momentum=-0.5), "Invalid momentum value: -0.5"),
-    (lambda p: torch.optim.SGD([p], weight_decay=-1), "Invalid weight_decay value: -1"),
-    (lambda p: torch.optim.SGD([p], lr=0.1, nesterov=True),
-     "Nesterov momentum requires a momentum and zero dampening"),
-    (lambda p: torch.optim.SGD([p], momentum=0.9, dampening=0.1, nesterov=True),
-     "Nesterov momentum requires a momentum and zero dampening"),
-    (lambda p: torch.optim.Adam([p], lr=-0.1), "Invalid learning rate: -0.1"),
-    (lambda p: torch.optim.Adam([p], eps=-1.0), "Invalid epsilon value: -1.0"),
-    (lambda p: torch.optim.Adam([p], betas=(1.0, 0.9)), "Invalid beta parameter at index 0"),
-    (lambda p: torch.optim.AdamW([p], betas=(0.9, 1.5)), "Invalid beta parameter at index 1"),
-    (lambda p: torch.optim.Adam([p], betas=(0, 0.9)),
-     "betas must be either both floats or both Tensors"),
-    (lambda p: torch.optim.RMSprop([p], alpha=-1), "Invalid alpha value: -1"),
-    (lambda p: torch.optim.Adagrad([p], lr_decay=-1), "Invalid lr_decay value: -1"),
-    (lambda p: torch.optim.Adagrad([p], initial_accumulator_value=-1),
-     "Invalid initial_accumulator_value value: -1"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: torch.optim.SGD([p], lr=-1), "Invalid learning rate: -1"),
+        (lambda p: torch.optim.SGD([p], momentum=-0.5), "Invalid momentum value: -0.5"),
+        (lambda p: torch.optim.SGD([p], weight_decay=-1), "Invalid weight_decay value: -1"),
+        (
+            lambda p: torch.optim.SGD([p], lr=0.1, nesterov=True),
+            "Nesterov momentum requires a momentum and zero dampening",
+        ),
+        (
+            lambda p: torch.optim.SGD([p], momentum=0.9, dampening=0.1, nesterov=True),
+            "Nesterov momentum requires a momentum and zero dampening",
+        ),
+        (lambda p: torch.optim.Adam([p], lr=-0.1), "Invalid learning rate: -0.1"),
+        (lambda p: torch.optim.Adam([p], eps=-1.0), "Invalid epsilon value: -1.0"),
+        (lambda p: torch.optim.Adam([p], betas=(1.0, 0.9)), "Invalid beta parameter at index 0"),
+        (lambda p: torch.optim.AdamW([p], betas=(0.9, 1.5)), "Invalid beta parameter at index 1"),
+        (
+            lambda p: torch.optim.Adam([p], betas=(0, 0.9)),
+            "betas must be either both floats or both Tensors",
+        ),
+        (lambda p: torch.optim.RMSprop([p], alpha=-1), "Invalid alpha value: -1"),
+        (lambda p: torch.optim.Adagrad([p], lr_decay=-1), "Invalid lr_decay value: -1"),
+        (
+            lambda p: torch.optim.Adagrad([p], initial_accumulator_value=-1),
+            "Invalid initial_accumulator_value value: -1",
+        ),
+    ],
+)
 def test_hyperparameter_errors(make, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         make(torch.zeros(1, requires_grad=True))
@@ -514,8 +585,9 @@ def test_base_step_is_abstract():
 def test_required_option_must_be_given():
     from workbench.engine.optim.optimizer import required
 
-    with pytest.raises(ValueError, match="didn't specify a value of required optimization "
-                                         "parameter lr"):
+    with pytest.raises(
+        ValueError, match="didn't specify a value of required optimization parameter lr"
+    ):
         torch.optim.Optimizer([torch.zeros(1, requires_grad=True)], {"lr": required})
 
 
@@ -529,6 +601,7 @@ def test_no_warning_on_a_plain_step():
 
 
 # ----- with nn modules (the tutorial's training loop) -----------------------------------------
+
 
 def test_tutorial_tiny_model_step_and_zero_grad():
     torch.manual_seed(0)
@@ -552,8 +625,9 @@ def test_tutorial_tiny_model_step_and_zero_grad():
     loss.backward()
     grad = model.linear2.weight.grad.numpy().copy()
     optimizer.step()
-    np.testing.assert_allclose(model.linear2.weight.detach().numpy(), before - 0.001 * grad,
-                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        model.linear2.weight.detach().numpy(), before - 0.001 * grad, rtol=1e-6, atol=1e-7
+    )
     optimizer.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(model.linear2.weight.grad[0][0:10].numpy(), np.zeros(10))
     optimizer.zero_grad()
@@ -564,12 +638,15 @@ def test_mlp_trains_with_every_optimizer():
     rng = np.random.default_rng(1)
     X = torch.tensor(rng.standard_normal((64, 3)), dtype=torch.float32)
     y = X @ torch.tensor([[1.0], [-2.0], [0.5]])
-    for cls, kw in [(torch.optim.SGD, {"lr": 0.05, "momentum": 0.9}),
-                    (torch.optim.Adam, {"lr": 0.01}), (torch.optim.AdamW, {"lr": 0.01}),
-                    (torch.optim.RMSprop, {"lr": 0.005}), (torch.optim.Adagrad, {"lr": 0.1})]:
+    for cls, kw in [
+        (torch.optim.SGD, {"lr": 0.05, "momentum": 0.9}),
+        (torch.optim.Adam, {"lr": 0.01}),
+        (torch.optim.AdamW, {"lr": 0.01}),
+        (torch.optim.RMSprop, {"lr": 0.005}),
+        (torch.optim.Adagrad, {"lr": 0.1}),
+    ]:
         torch.manual_seed(0)
-        model = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(),
-                                    torch.nn.Linear(16, 1))
+        model = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
         opt = cls(model.parameters(), **kw)
         first = None
         for _ in range(150):

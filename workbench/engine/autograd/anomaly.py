@@ -13,8 +13,13 @@ import warnings
 from . import function as _fn
 from .grad_mode import _DecoratorContextManager
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-           "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]
+__all__ = [
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
+    "set_anomaly_enabled",
+]
 
 
 def is_anomaly_enabled() -> bool:
@@ -38,8 +43,11 @@ class detect_anomaly(_DecoratorContextManager):
         self.check_nan = check_nan
         self.prev_check_nan = is_anomaly_check_nan_enabled()
         if _warn:
-            warnings.warn("Anomaly Detection has been enabled. This mode will increase the "
-                          "runtime and should only be enabled for debugging.", stacklevel=2)
+            warnings.warn(
+                "Anomaly Detection has been enabled. This mode will increase the "
+                "runtime and should only be enabled for debugging.",
+                stacklevel=2,
+            )
 
     def __enter__(self) -> None:
         set_anomaly_enabled(True, self.check_nan)

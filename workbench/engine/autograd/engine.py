@@ -43,7 +43,8 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
             if out.requires_grad and not out.dtype.is_floating_point:
                 raise RuntimeError(
                     "grad can be implicitly created only for real scalar outputs but got "
-                    f"{out.dtype!r}")
+                    f"{out.dtype!r}"
+                )
             g = T._make(out._xp.ones_like(out._data))
         elif not isinstance(g, T):
             g = T._make(out._xp.asarray(g, dtype=out._data.dtype))
@@ -51,11 +52,13 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
             if g._data.shape != out._data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
-                    f"output[{i}] has a shape of {out.shape}.")
+                    f"output[{i}] has a shape of {out.shape}."
+                )
             if g.device != out.device:
                 raise RuntimeError(
                     f"invalid gradient at index {i} - expected device {out.device} but got "
-                    f"{g.device}")
+                    f"{g.device}"
+                )
         grads.append(g)
     return grads
 
@@ -94,8 +97,15 @@ def _needed(roots, targets):
     return {n for n, v in needed.items() if v}
 
 
-def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
-                 allow_unused=False, accumulate=True):
+def run_backward(
+    outputs,
+    grad_outputs,
+    retain_graph,
+    create_graph,
+    inputs=None,
+    allow_unused=False,
+    accumulate=True,
+):
     """Shared by `Tensor.backward`, `autograd.backward` and `autograd.grad`.
 
     With `accumulate` the leaves' `.grad` are filled (restricted to `inputs` when given);
@@ -155,8 +165,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         while ready:
             node = heappop(ready)[-1]
             buf = buffers.pop(node)
-            if node._tensor_hooks or node._retains or node._pre_hooks or (
-                    node.__class__ is AccumulateGrad and getattr(node.variable, "_hooks", None)):
+            if node._hooked or (
+                node.__class__ is AccumulateGrad and getattr(node.variable, "_hooks", None)
+            ):
                 if arrays:
                     buf = _unwrap(_run_tensor_hooks(node, _wrap(buf)))
                 else:
@@ -182,8 +193,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     for h in list(node._post_hooks.values()):
                         h((), tuple(tb))
                 continue
-            if capture is not None and not accumulate and node in targets and \
-                    not any(nxt in needed for nxt, _ in node.next_functions if nxt is not None):
+            if (
+                capture is not None
+                and not accumulate
+                and node in targets
+                and not any(nxt in needed for nxt, _ in node.next_functions if nxt is not None)
+            ):
                 continue  # a non-leaf input: its gradient is captured, nothing below is needed
             if arrays:
                 grads_out = _call_node_arrays(node, buf, retain_graph)
@@ -232,7 +247,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if r is None and not allow_unused:
                 raise RuntimeError(
                     f"The differentiated Tensor at index {k} appears to not have been used in "
-                    "the graph. Set allow_unused=True if this is the desired behavior.")
+                    "the graph. Set allow_unused=True if this is the desired behavior."
+                )
     return results
 
 
@@ -279,6 +295,8 @@ def _call_node_arrays(node, grads_in, retain_graph):
             finally:
                 for obs in observers:
                     obs.node_end(node)
+        elif len(grads_in) == 1:
+            out = fn.backward(node, grads_in[0])
         else:
             out = fn.backward(node, *grads_in)
     finally:
@@ -336,7 +354,8 @@ def _sum_to_array(g, shape, name):
     except ValueError:
         raise RuntimeError(
             f"Function {name} returned an invalid gradient at index 0 - got "
-            f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+            f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+        ) from None
 
 
 def _num_outputs(node):
@@ -348,8 +367,10 @@ def _hook_value(h, old, new):
     """PyTorch's checks on a gradient a hook returned in place of `old`."""
     name = getattr(h, "__name__", "<unknown>")
     if new._data.dtype != old._data.dtype or new.device != old.device:
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
-                           f"{_fn.legacy_type_name(old)} got {_fn.legacy_type_name(new)})")
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was "
+            f"{_fn.legacy_type_name(old)} got {_fn.legacy_type_name(new)})"
+        )
     if new._data.shape != old._data.shape:
         raise RuntimeError(f"hook '{name}' has changed the size of value")
     return new
@@ -360,16 +381,20 @@ def _hook_values(h, old, new):
     if not isinstance(new, (tuple, list)):
         raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
     if len(new) != len(old):
-        raise RuntimeError(f"hook '{getattr(h, '__name__', '<unknown>')}' has returned an "
-                           f"incorrect number of values (got {len(new)}, but expected "
-                           f"{len(old)})")
-    return tuple(n if n is None or o is None else _hook_value(h, o, n)
-                 for o, n in zip(old, new))
+        raise RuntimeError(
+            f"hook '{getattr(h, '__name__', '<unknown>')}' has returned an "
+            f"incorrect number of values (got {len(new)}, but expected "
+            f"{len(old)})"
+        )
+    return tuple(n if n is None or o is None else _hook_value(h, o, n) for o, n in zip(old, new))
 
 
 def _run_tensor_hooks(node, buf):
-    if node.__class__ is AccumulateGrad and getattr(node.variable, "_hooks", None) and \
-            buf[0] is not None:
+    if (
+        node.__class__ is AccumulateGrad
+        and getattr(node.variable, "_hooks", None)
+        and buf[0] is not None
+    ):
         g = buf[0]
         for h in list(node.variable._hooks.values()):  # a leaf's hooks live on the tensor
             r = h(g)
@@ -469,8 +494,10 @@ def _call_node(node, grads_in, retain_graph):
 
 
 def _wrong_count(node, expected, got):
-    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                       f"(expected {expected}, got {got})")
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients "
+        f"(expected {expected}, got {got})"
+    )
 
 
 def _dtype_of(np_dtype):
@@ -493,7 +520,8 @@ def _sum_to(g, shape, name):
     except ValueError:
         raise RuntimeError(
             f"Function {name} returned an invalid gradient at index 0 - got "
-            f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+            f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+        ) from None
 
 
 def _check_anomaly(node, grads):
@@ -511,8 +539,10 @@ def _warn_forward_trace(node):
     if node._trace:
         msg = "Traceback of forward call that caused the error:\n" + "".join(node._trace)
     else:  # created before anomaly mode was turned on
-        msg = ("No forward pass information available. Enable detect anomaly during forward "
-               "pass for more information.")
+        msg = (
+            "No forward pass information available. Enable detect anomaly during forward "
+            "pass for more information."
+        )
     warnings.warn(f"Error detected in {node.name()}. {msg}", UserWarning, stacklevel=3)
 
 
@@ -561,7 +591,8 @@ _CYCLE_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter "
     "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
     "creating the graph to avoid this. If you have to use this function, make sure to reset the "
-    ".grad fields of your parameters to None after use to break the cycle and avoid the leak.")
+    ".grad fields of your parameters to None after use to break the cycle and avoid the leak."
+)
 _warned_cycle = [False]
 
 
@@ -586,12 +617,28 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if create_graph and not _warned_cycle[0]:
         _warned_cycle[0] = True  # once per process, as PyTorch's TORCH_WARN_ONCE
         warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
-    run_backward(tensors, tuple(grad_tensors), retain_graph, create_graph, inputs,
-                 allow_unused=True, accumulate=True)
+    run_backward(
+        tensors,
+        tuple(grad_tensors),
+        retain_graph,
+        create_graph,
+        inputs,
+        allow_unused=True,
+        accumulate=True,
+    )
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     T = _fn.Tensor
     single_in = isinstance(inputs, T)
     outputs = (outputs,) if isinstance(outputs, T) else tuple(outputs)
@@ -603,13 +650,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and allow_unused is False:
-        raise ValueError("Expected allow_unused to be True or not passed when "
-                         "materialize_grads=True, but got: allow_unused=False.")
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when "
+            "materialize_grads=True, but got: allow_unused=False."
+        )
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    res = run_backward(outputs, tuple(grad_outputs), retain_graph, create_graph, inputs,
-                       allow_unused, accumulate=False)
+    res = run_backward(
+        outputs,
+        tuple(grad_outputs),
+        retain_graph,
+        create_graph,
+        inputs,
+        allow_unused,
+        accumulate=False,
+    )
     if materialize_grads:
         res = [r if r is not None else t.new_zeros(t.shape) for r, t in zip(res, inputs)]
     return tuple(res)

@@ -67,6 +67,7 @@ class Node:
     # stored per instance only when set, so recording a node stays cheap.
     __slots__ = ("next_functions", "_seq", "_module", "__weakref__", "__dict__")
     _pre_hooks = _post_hooks = _tensor_hooks = _retains = _meta = _trace = None
+    _hooked = False  # any pre-hook, tensor hook or retain_grad: one test in the engine loop
 
     def name(self) -> str:
         return type(self).__name__
@@ -81,6 +82,7 @@ class Node:
         """fn(grad_outputs) -> None or replacement grad_outputs; runs before the node."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
+            self._hooked = True
         h = RemovableHandle(self._pre_hooks)
         self._pre_hooks[h._key] = fn
         return h
@@ -96,6 +98,7 @@ class Node:
     def _register_tensor_hook(self, output_nr, fn):
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
+            self._hooked = True
         store = self._tensor_hooks.setdefault(output_nr, {})
         h = RemovableHandle(store)
         store[h._key] = fn
@@ -163,6 +166,7 @@ class AccumulateGrad(Node):
 # Anything else (a Python scalar, None) is handed back as it is. Versions only grow, so a
 # tensor saved at version 0 has been modified exactly when its version is no longer 0.
 
+
 def _version_of(t):
     vc = t._vc
     return 0 if vc is None else vc[0]
@@ -189,8 +193,17 @@ _FREED_MSG = (
     "backward."
 )
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_TYPE_NAMES = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
 
 
 def legacy_type_name(t) -> str:
@@ -316,19 +329,23 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         suffix = "Backward0" if cls._array_forward else "Backward"
-        cls._backward_cls = type(cls.__name__ + suffix, (BackwardNode,),
-                                 {"__slots__": (), "__module__": cls.__module__})
+        cls._backward_cls = type(
+            cls.__name__ + suffix, (BackwardNode,), {"__slots__": (), "__module__": cls.__module__}
+        )
         cls._backward_cls._fn = cls  # the node finds its op's backward through this
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("You must implement the forward function for custom "
-                                  "autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
 
     @staticmethod
     def backward(ctx, *grads):
-        raise NotImplementedError("You must implement either the backward or vjp method for "
-                                  "your custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for "
+            "your custom autograd.Function to use it with backward mode AD."
+        )
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -376,7 +393,8 @@ def _device_error(args):
         b = f"{b.type}:{b.index or 0}" if b.type == "cuda" else b.type
         return RuntimeError(
             f"Expected all tensors to be on the same device, but found at least two devices, "
-            f"{a} and {b}!")
+            f"{a} and {b}!"
+        )
     return None
 
 
@@ -403,11 +421,15 @@ def _apply_op(cls, *args, **kwargs):
             b = b._data if isinstance(b, Tensor) else b
             out = cls.forward(_NULL, a, b, **kwargs) if kwargs else cls.forward(_NULL, a, b)
         elif n == 1:
-            out = (cls.forward(_NULL, args[0]._data, **kwargs) if kwargs else
-                   cls.forward(_NULL, args[0]._data))
+            out = (
+                cls.forward(_NULL, args[0]._data, **kwargs)
+                if kwargs
+                else cls.forward(_NULL, args[0]._data)
+            )
         else:
-            out = cls.forward(_NULL, *[a._data if isinstance(a, Tensor) else a for a in args],
-                              **kwargs)
+            out = cls.forward(
+                _NULL, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs
+            )
     except (TypeError, ValueError) as exc:
         err = _device_error(args)
         if err is not None:
@@ -434,8 +456,11 @@ def apply_binary(cls, a, b):
         return _apply_observed(cls, (a, b), _NO_KWARGS)
     ta = isinstance(a, Tensor)
     tb = isinstance(b, Tensor)
-    if cls.differentiable and ((ta and a._requires_grad) or (tb and b._requires_grad)) and \
-            _enabled_var.get():
+    if (
+        cls.differentiable
+        and ((ta and a._requires_grad) or (tb and b._requires_grad))
+        and _enabled_var.get()
+    ):
         return _record(cls, (a, b), _NO_KWARGS)
     try:
         out = cls.forward(_NULL, a._data if ta else a, b._data if tb else b)
@@ -494,15 +519,21 @@ def _record(cls, args, kwargs):
         # _edge inlined for both operands: this is the hottest path of graph recording
         if isinstance(a, Tensor):
             fn = a._grad_fn
-            ea = (fn, a._output_nr) if fn is not None else (
-                _accumulator(a)._edge if a._requires_grad else _NO_EDGE)
+            ea = (
+                (fn, a._output_nr)
+                if fn is not None
+                else (_accumulator(a)._edge if a._requires_grad else _NO_EDGE)
+            )
             da = a._data
         else:
             ea, da = _NO_EDGE, a
         if isinstance(b, Tensor):
             fn = b._grad_fn
-            eb = (fn, b._output_nr) if fn is not None else (
-                _accumulator(b)._edge if b._requires_grad else _NO_EDGE)
+            eb = (
+                (fn, b._output_nr)
+                if fn is not None
+                else (_accumulator(b)._edge if b._requires_grad else _NO_EDGE)
+            )
             db = b._data
         else:
             eb, db = _NO_EDGE, b
@@ -517,8 +548,11 @@ def _record(cls, args, kwargs):
         for a in args:
             if isinstance(a, Tensor):
                 fn = a._grad_fn
-                e = (fn, a._output_nr) if fn is not None else (
-                    _accumulator(a)._edge if a._requires_grad else _NO_EDGE)
+                e = (
+                    (fn, a._output_nr)
+                    if fn is not None
+                    else (_accumulator(a)._edge if a._requires_grad else _NO_EDGE)
+                )
                 arrays.append(a._data)
             else:
                 e = _NO_EDGE
@@ -562,10 +596,16 @@ def _record(cls, args, kwargs):
         # the engine to skip those checks entirely. Comparing sizes avoids building shapes.
         size = o.size
         if len(arrays) == 2:
-            ma = None if ea is _NO_EDGE or (da.size == size and size and da.dtype is dt) else (
-                da.shape, da.dtype)
-            mb = None if eb is _NO_EDGE or (db.size == size and size and db.dtype is dt) else (
-                db.shape, db.dtype)
+            ma = (
+                None
+                if ea is _NO_EDGE or (da.size == size and size and da.dtype is dt)
+                else (da.shape, da.dtype)
+            )
+            mb = (
+                None
+                if eb is _NO_EDGE or (db.size == size and size and db.dtype is dt)
+                else (db.shape, db.dtype)
+            )
             node._in_meta = None if ma is None and mb is None else (ma, mb)
         else:
             metas = None
@@ -587,8 +627,10 @@ def _record(cls, args, kwargs):
                 node._saved = _pack_saved(ts, args, arrays, (out,), (o,), (r,))
         return r
     if node._in_meta is _PENDING:
-        node._in_meta = [None if e is _NO_EDGE else (d.shape, d.dtype)
-                         for e, d in zip(node.next_functions, arrays)]
+        node._in_meta = [
+            None if e is _NO_EDGE else (d.shape, d.dtype)
+            for e, d in zip(node.next_functions, arrays)
+        ]
     outs = [_wrap_out(o) for o in out]
     non_diff = node._non_diff
     results = []
@@ -689,8 +731,9 @@ def _apply_user(cls, args, kwargs):
             continue
         if any(o is d for d in dirty):
             if o._grad_fn is None and o._requires_grad and prev:
-                raise RuntimeError("a leaf Variable that requires grad has been used in an "
-                                   "in-place operation.")
+                raise RuntimeError(
+                    "a leaf Variable that requires grad has been used in an in-place operation."
+                )
             _shared_vc(o)[0] += 1
             r = o
         elif any(o is a for _, a in tensors):
@@ -712,8 +755,10 @@ def _apply_user(cls, args, kwargs):
             if s is None:
                 saved.append(None)
             elif not isinstance(s, Tensor):
-                raise TypeError("save_for_backward can only save variables, but argument "
-                                f"{k} is of type {type(s).__name__}")
+                raise TypeError(
+                    "save_for_backward can only save variables, but argument "
+                    f"{k} is of type {type(s).__name__}"
+                )
             elif any(s is r for r in results) and s._grad_fn is node:
                 idx = next(k for k, r in enumerate(results) if r is s)
                 saved.append((s._data, _shared_vc(s), _version_of(s), idx))

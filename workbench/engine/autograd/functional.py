@@ -39,6 +39,7 @@ __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
 # ----- PyTorch's argument handling ------------------------------------------------------------
 
+
 def _as_tuple_nocheck(x):
     if isinstance(x, tuple):
         return x
@@ -57,11 +58,15 @@ def _as_tuple(inp, arg_name=None, fn_name=None):
     for i, el in enumerate(inp):
         if not isinstance(el, _fn.Tensor):
             if is_inp_tuple:
-                raise TypeError(f"The {arg_name} given to {fn_name} must be either a Tensor or a "
-                                f"tuple of Tensors but the value at index {i} has type "
-                                f"{type(el)}.")
-            raise TypeError(f"The {arg_name} given to {fn_name} must be either a Tensor or a "
-                            f"tuple of Tensors but the given {arg_name} has type {type(el)}.")
+                raise TypeError(
+                    f"The {arg_name} given to {fn_name} must be either a Tensor or a "
+                    f"tuple of Tensors but the value at index {i} has type "
+                    f"{type(el)}."
+                )
+            raise TypeError(
+                f"The {arg_name} given to {fn_name} must be either a Tensor or a "
+                f"tuple of Tensors but the given {arg_name} has type {type(el)}."
+            )
     return is_inp_tuple, inp
 
 
@@ -97,14 +102,16 @@ def _grad_postprocess(inputs, create_graph):
 def _validate_v(v, other, is_other_tuple):
     if len(other) != len(v):
         if is_other_tuple:
-            raise RuntimeError(f"v is a tuple of invalid length: should be {len(other)} but got "
-                               f"{len(v)}.")
+            raise RuntimeError(
+                f"v is a tuple of invalid length: should be {len(other)} but got {len(v)}."
+            )
         raise RuntimeError("The given v should contain a single Tensor.")
     for idx, (el_v, el_other) in enumerate(zip(v, other)):
         if el_v.size() != el_other.size():
             prepend = f"Entry {idx} in " if is_other_tuple else ""
-            raise RuntimeError(f"{prepend}v has invalid size: should be {el_other.size()} but "
-                               f"got {el_v.size()}.")
+            raise RuntimeError(
+                f"{prepend}v has invalid size: should be {el_other.size()} but got {el_v.size()}."
+            )
 
 
 def _check_requires_grad(inputs, input_type, strict):
@@ -112,8 +119,10 @@ def _check_requires_grad(inputs, input_type, strict):
         return
     for i, inp in enumerate(inputs):
         if inp is None:
-            raise RuntimeError(f"The output of the user-provided function is independent of "
-                               f"input {i}. This is not allowed in strict mode.")
+            raise RuntimeError(
+                f"The output of the user-provided function is independent of "
+                f"input {i}. This is not allowed in strict mode."
+            )
         if inp.requires_grad:
             continue
         if input_type == "hessian":
@@ -121,22 +130,26 @@ def _check_requires_grad(inputs, input_type, strict):
                 f"The hessian of the user-provided function with respect to input {i} is "
                 "independent of the input. This is not allowed in strict mode. You should ensure "
                 "that your function is thrice differentiable and that the hessian depends on the "
-                "inputs.")
+                "inputs."
+            )
         if input_type == "jacobian":
             raise RuntimeError(
                 "While computing the hessian, found that the jacobian of the user-provided "
                 f"function with respect to input {i} is independent of the input. This is not "
                 "allowed in strict mode. You should ensure that your function is twice "
                 "differentiable and that the jacobian depends on the inputs (this would be "
-                "violated by a linear function for example).")
+                "violated by a linear function for example)."
+            )
         if input_type == "grad_inputs":
             raise RuntimeError(
                 f"The gradient with respect to input {i} is independent of the inputs of the "
-                "user-provided function. This is not allowed in strict mode.")
+                "user-provided function. This is not allowed in strict mode."
+            )
         raise RuntimeError(
             f"Output {i} of the user-provided function does not require gradients. The outputs "
             "must be computed in a differentiable manner from the input when running in strict "
-            "mode.")
+            "mode."
+        )
 
 
 def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None):
@@ -150,22 +163,28 @@ def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retai
             new_grad_outputs.append(grad_out)
     if not new_outputs:
         return (None,) * len(inputs)
-    return _grad(tuple(new_outputs), inputs, tuple(new_grad_outputs), allow_unused=True,
-                 create_graph=create_graph, retain_graph=retain_graph)
+    return _grad(
+        tuple(new_outputs),
+        inputs,
+        tuple(new_grad_outputs),
+        allow_unused=True,
+        create_graph=create_graph,
+        retain_graph=retain_graph,
+    )
 
 
 _BACK_MESSAGES = {
     "back": "The output of the user-provided function is independent of input {i}. This is not "
-            "allowed in strict mode.",
+    "allowed in strict mode.",
     "back_trick": "The gradient with respect to the input is independent of entry {i} in the "
-                  "grad_outputs when using the double backward trick to compute forward mode "
-                  "gradients. This is not allowed in strict mode.",
+    "grad_outputs when using the double backward trick to compute forward mode "
+    "gradients. This is not allowed in strict mode.",
     "double_back": "The jacobian of the user-provided function is independent of input {i}. "
-                   "This is not allowed in strict mode.",
+    "This is not allowed in strict mode.",
     "double_back_trick": "The hessian of the user-provided function is independent of entry {i} "
-                         "in the grad_jacobian. This is not allowed in strict mode as it "
-                         "prevents from using the double backward trick to replace forward mode "
-                         "AD.",
+    "in the grad_jacobian. This is not allowed in strict mode as it "
+    "prevents from using the double backward trick to replace forward mode "
+    "AD.",
 }
 
 
@@ -178,9 +197,11 @@ def _fill_in_zeros(grads, refs, strict, create_graph, stage):
             grads_i = _zeros_like(refs[i])
         elif strict and create_graph and not grads_i.requires_grad:
             what = "hessian" if "double" in stage else "jacobian"
-            raise RuntimeError(f"The {what} of the user-provided function is independent of "
-                               f"input {i}. This is not allowed in strict mode when "
-                               "create_graph=True.")
+            raise RuntimeError(
+                f"The {what} of the user-provided function is independent of "
+                f"input {i}. This is not allowed in strict mode when "
+                "create_graph=True."
+            )
         res.append(grads_i)
     return tuple(res)
 
@@ -191,29 +212,32 @@ def _zeros_like(t, requires_grad=False):
 
 # ----- the vector products ----------------------------------------------------------------------
 
+
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T J): the vector-Jacobian product at `inputs`."""
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "vjp")
+        is_outputs_tuple, outputs = _as_tuple(
+            outputs, "outputs of the user-provided function", "vjp"
+        )
         _check_requires_grad(outputs, "outputs", strict=strict)
         if v is not None:
             _, v = _as_tuple(v, "v", "vjp")
             v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
             _validate_v(v, outputs, is_outputs_tuple)
         elif len(outputs) != 1 or outputs[0].nelement() != 1:
-            raise RuntimeError("The vector v can only be None if the user-provided function "
-                               "returns a single Tensor with a single element.")
+            raise RuntimeError(
+                "The vector v can only be None if the user-provided function "
+                "returns a single Tensor with a single element."
+            )
     with set_grad_enabled(True if create_graph else _grad_state.enabled):
         grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
     outputs = _grad_postprocess(outputs, create_graph)
     res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_inputs_tuple))
+    return (_tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(res, is_inputs_tuple))
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -226,11 +250,14 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
             _validate_v(v, inputs, is_inputs_tuple)
         elif len(inputs) != 1 or inputs[0].nelement() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
+            raise RuntimeError(
+                "The vector v can only be None if the input to the user-provided "
+                "function is a single Tensor with a single element."
+            )
         outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "jvp")
+        is_outputs_tuple, outputs = _as_tuple(
+            outputs, "outputs of the user-provided function", "jvp"
+        )
         _check_requires_grad(outputs, "outputs", strict=strict)
         # u -> J^T u is linear in u; its derivative with respect to u, applied to v, is J v
         grad_outputs = tuple(_zeros_like(out, requires_grad=True) for out in outputs)
@@ -241,8 +268,10 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         res = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
     outputs = _grad_postprocess(outputs, create_graph)
     res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_outputs_tuple))
+    return (
+        _tuple_postprocess(outputs, is_outputs_tuple),
+        _tuple_postprocess(res, is_outputs_tuple),
+    )
 
 
 def _scalar_function_grad(func, inputs, v, create_graph, strict, name):
@@ -254,17 +283,19 @@ def _scalar_function_grad(func, inputs, v, create_graph, strict, name):
         v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
         _validate_v(v, inputs, is_inputs_tuple)
     elif len(inputs) != 1 or inputs[0].nelement() != 1:
-        raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                           "function is a single Tensor with a single element.")
+        raise RuntimeError(
+            "The vector v can only be None if the input to the user-provided "
+            "function is a single Tensor with a single element."
+        )
     outputs = func(*inputs)
-    is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                          name)
+    is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", name)
     _check_requires_grad(outputs, "outputs", strict=strict)
     if is_outputs_tuple or not isinstance(outputs[0], _fn.Tensor):
         raise RuntimeError(f"The function given to {name} should return a single Tensor")
     if outputs[0].nelement() != 1:
-        raise RuntimeError(f"The Tensor returned by the function given to {name} should "
-                           "contain a single element")
+        raise RuntimeError(
+            f"The Tensor returned by the function given to {name} should contain a single element"
+        )
     jac = _autograd_grad(outputs, inputs, create_graph=True)
     _check_requires_grad(jac, "jacobian", strict=strict)
     return is_inputs_tuple, inputs, v, outputs, is_outputs_tuple, jac
@@ -274,21 +305,22 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T H) for a scalar function."""
     with enable_grad():
         is_inputs_tuple, inputs, v, outputs, is_outputs_tuple, jac = _scalar_function_grad(
-            func, inputs, v, create_graph, strict, "vhp")
+            func, inputs, v, create_graph, strict, "vhp"
+        )
     with set_grad_enabled(True if create_graph else _grad_state.enabled):
         grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back")
     outputs = _grad_postprocess(outputs, create_graph)
     res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_inputs_tuple))
+    return (_tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(res, is_inputs_tuple))
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), H v) for a scalar function, by the double-backward trick."""
     with enable_grad():
         is_inputs_tuple, inputs, v, outputs, is_outputs_tuple, jac = _scalar_function_grad(
-            func, inputs, v, create_graph, strict, "hvp")
+            func, inputs, v, create_graph, strict, "hvp"
+        )
         grad_jac = tuple(_zeros_like(inp, requires_grad=True) for inp in inputs)
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict=strict)
@@ -297,14 +329,15 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         res = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back_trick")
     outputs = _grad_postprocess(outputs, create_graph)
     res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_inputs_tuple))
+    return (_tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(res, is_inputs_tuple))
 
 
 # ----- jacobian and hessian ---------------------------------------------------------------------
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode"):
+
+def jacobian(
+    func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"
+):
     """The Jacobian of `func` at `inputs`: out.shape + in.shape per (output, input) pair.
 
     strategy="forward-mode" (with vectorize=True) is accepted and computes the same Jacobian by
@@ -314,22 +347,26 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         raise AssertionError(
             'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
             'function has more outputs than inputs, "forward-mode" tends to be more performant. '
-            'Otherwise, prefer to use "reverse-mode".')
+            'Otherwise, prefer to use "reverse-mode".'
+        )
     if strategy == "forward-mode":
         if create_graph:
             raise NotImplementedError(
                 "torch.autograd.functional.jacobian: `create_graph=True` and "
                 '`strategy="forward-mode"` are not supported together (yet). Please either set '
-                '`create_graph=False` or `strategy="reverse-mode"`.')
+                '`create_graph=False` or `strategy="reverse-mode"`.'
+            )
         if strict:
             raise RuntimeError(
                 "torch.autograd.functional.jacobian: `strict=True` and "
                 '`strategy="forward-mode"` are not supported together (yet). Please either set '
-                '`strict=False` or `strategy="reverse-mode"`.')
+                '`strict=False` or `strategy="reverse-mode"`.'
+            )
         if not vectorize:
             raise NotImplementedError(
                 "Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
-                "only implemented for `vectorize=True`.")
+                "only implemented for `vectorize=True`."
+            )
     return _jacobian(func, inputs, create_graph, strict, vectorize)
 
 
@@ -341,15 +378,17 @@ def _jacobian(func, inputs, create_graph, strict, vectorize, preprocess=True):
         if preprocess:
             inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "jacobian")
+        is_outputs_tuple, outputs = _as_tuple(
+            outputs, "outputs of the user-provided function", "jacobian"
+        )
         _check_requires_grad(outputs, "outputs", strict=strict)
         if vectorize:
             if strict:
                 raise RuntimeError(
                     "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` "
                     "are not supported together. Please either set `strict=False` or "
-                    "`vectorize=False`.")
+                    "`vectorize=False`."
+                )
             jac = _jacobian_batched(outputs, inputs, create_graph)
         else:
             jac = _jacobian_rows(outputs, inputs, create_graph, strict)
@@ -357,8 +396,14 @@ def _jacobian(func, inputs, create_graph, strict, vectorize, preprocess=True):
         return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
-            outer_jacobian_strategy="reverse-mode"):
+def hessian(
+    func,
+    inputs,
+    create_graph=False,
+    strict=False,
+    vectorize=False,
+    outer_jacobian_strategy="reverse-mode",
+):
     """The Hessian of a scalar function: in.shape + in.shape per pair of inputs."""
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
@@ -366,26 +411,32 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
 
     def ensure_single_output_function(*inp):
         out = func(*inp)
-        is_out_tuple, t_out = _as_tuple(out, "outputs of the user-provided function",
-                                        "hessian")
+        is_out_tuple, t_out = _as_tuple(out, "outputs of the user-provided function", "hessian")
         _check_requires_grad(t_out, "outputs", strict=strict)
         if is_out_tuple or not isinstance(out, _fn.Tensor):
             raise RuntimeError("The function given to hessian should return a single Tensor")
         if out.nelement() != 1:
-            raise RuntimeError("The Tensor returned by the function given to hessian should "
-                               "contain a single element")
+            raise RuntimeError(
+                "The Tensor returned by the function given to hessian should "
+                "contain a single element"
+            )
         return out if out.ndim == 0 else out.squeeze()
 
     def jac_func(*inp):
         if outer_jacobian_strategy == "forward-mode":
             inp = tuple(t.requires_grad_(True) for t in inp)
-        jac = _jacobian(ensure_single_output_function, inp, True, False, False,
-                        preprocess=False)
+        jac = _jacobian(ensure_single_output_function, inp, True, False, False, preprocess=False)
         _check_requires_grad(jac, "jacobian", strict=strict)
         return jac
 
-    res = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict,
-                   vectorize=vectorize, strategy=outer_jacobian_strategy)
+    res = jacobian(
+        jac_func,
+        inputs,
+        create_graph=create_graph,
+        strict=strict,
+        vectorize=vectorize,
+        strategy=outer_jacobian_strategy,
+    )
     return _tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))
 
 
@@ -403,13 +454,15 @@ def _jacobian_rows(outputs, inputs, create_graph, strict):
                 if strict:
                     raise RuntimeError(
                         f"Output {i} of the user-provided function is independent of input "
-                        f"{k}. This is not allowed in strict mode.")
+                        f"{k}. This is not allowed in strict mode."
+                    )
                 blocks.append(_zeros(tuple(out.shape) + tuple(inp.shape), inp))
                 continue
             if strict and create_graph and not r.requires_grad:
                 raise RuntimeError(
                     "The jacobian of the user-provided function is independent of input "
-                    f"{i}. This is not allowed in strict mode when create_graph=True.")
+                    f"{i}. This is not allowed in strict mode when create_graph=True."
+                )
             blocks.append(_block(r, 0, out, inp))
         jac.append(tuple(blocks))
     return tuple(jac)
@@ -424,8 +477,14 @@ def _jacobian_batched(outputs, inputs, create_graph):
     jac = []
     start = 0
     for out in outputs:
-        jac.append(tuple(_zeros(tuple(out.shape) + tuple(inp.shape), inp) if r is None
-                         else _block(r, start, out, inp) for r, inp in zip(rows, inputs)))
+        jac.append(
+            tuple(
+                _zeros(tuple(out.shape) + tuple(inp.shape), inp)
+                if r is None
+                else _block(r, start, out, inp)
+                for r, inp in zip(rows, inputs)
+            )
+        )
         start += out.numel()
     return tuple(jac)
 
@@ -446,7 +505,7 @@ def _block(rows, start, out, inp):
         if start or n != rows.shape[0]:
             rows = rows.narrow(0, start, n)
         return rows.reshape(shape) if tuple(rows.shape) != shape else rows
-    return _fn.Tensor._make(rows._data[start:start + n].reshape(shape))
+    return _fn.Tensor._make(rows._data[start : start + n].reshape(shape))
 
 
 _BATCH_ELEMENTS = 1 << 22  # rows per batched pass are limited so no gradient exceeds this
@@ -518,7 +577,8 @@ def _unshared(rows, create_graph):
     for k in range(1, len(rows)):
         r = rows[k]
         if r is not None and any(
-                q is not None and r._xp.may_share_memory(r._data, q._data) for q in rows[:k]):
+            q is not None and r._xp.may_share_memory(r._data, q._data) for q in rows[:k]
+        ):
             rows[k] = _fn.Tensor._make(r._data.copy())
     return rows
 
@@ -534,24 +594,32 @@ def _jacobian_loop(outputs, inputs, create_graph, strict):
         for j in range(n):
             e = xp.zeros(n, out._data.dtype)
             e[j] = 1
-            vj = _autograd_grad((out,), inputs, (_fn.Tensor._make(e.reshape(out._data.shape)),),
-                                retain_graph=True, create_graph=create_graph)
+            vj = _autograd_grad(
+                (out,),
+                inputs,
+                (_fn.Tensor._make(e.reshape(out._data.shape)),),
+                retain_graph=True,
+                create_graph=create_graph,
+            )
             for k, (rows_k, vj_k, inp) in enumerate(zip(rows, vj, inputs)):
                 if vj_k is not None:
                     if strict and create_graph and not vj_k.requires_grad:
                         raise RuntimeError(
                             "The jacobian of the user-provided function is independent of "
                             f"input {i}. This is not allowed in strict mode when "
-                            "create_graph=True.")
+                            "create_graph=True."
+                        )
                     rows_k.append(vj_k)
                 else:
                     if strict:
                         raise RuntimeError(
                             f"Output {i} of the user-provided function is independent of input "
-                            f"{k}. This is not allowed in strict mode.")
+                            f"{k}. This is not allowed in strict mode."
+                        )
                     rows_k.append(_zeros_like(inp))
-        jac.append(tuple(_stack_rows(rows_k, out, inp, create_graph)
-                         for rows_k, inp in zip(rows, inputs)))
+        jac.append(
+            tuple(_stack_rows(rows_k, out, inp, create_graph) for rows_k, inp in zip(rows, inputs))
+        )
     return tuple(jac)
 
 
@@ -617,16 +685,21 @@ class _Walker:
             else:  # a leaf returned as an output: its rows land on that input directly
                 self.roots.append((None, leaves.get(id(out), ())))
         targets = {n for n, _ in captures}
-        needed = _reaching(root_nodes, lambda n: n in targets or (
-            n.__class__ is AccumulateGrad and id(n.variable) in leaves))
+        needed = _reaching(
+            root_nodes,
+            lambda n: n in targets or (n.__class__ is AccumulateGrad and id(n.variable) in leaves),
+        )
         self.needed = needed
         self.captures = {}
         for (node, nr), ks in captures.items():
             if node in needed:
                 self.captures.setdefault(node, []).append((nr, ks))
         # a non-leaf input with nothing needed below it: capture its gradient, run nothing
-        self.stop = {n for n in self.captures
-                     if not any(x in needed for x, _ in n.next_functions if x is not None)}
+        self.stop = {
+            n
+            for n in self.captures
+            if not any(x in needed for x, _ in n.next_functions if x is not None)
+        }
         order = []
         plain = True
         for n in needed:
@@ -753,9 +826,12 @@ def _backward(node, grads, arrays):
             node._as_arrays = False
         if out.__class__ is not tuple:
             out = (out,)
-        out = tuple(g if g is None or g.__class__ is np.ndarray or hasattr(g, "__cuda_array_"
-                                                                             "interface__")
-                    else np.asarray(g) for g in out)
+        out = tuple(
+            g
+            if g is None or g.__class__ is np.ndarray or hasattr(g, "__cuda_array_interface__")
+            else np.asarray(g)
+            for g in out
+        )
     else:
         if arrays:
             grads = [None if g is None else _fn.Tensor._make(g) for g in grads]
@@ -797,8 +873,10 @@ def _in_metas(node):
 
 
 def _wrong_count(node, expected, got):
-    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                       f"(expected {expected}, got {got})")
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients "
+        f"(expected {expected}, got {got})"
+    )
 
 
 def _materialize(node, grads, arrays, batch):
@@ -832,8 +910,7 @@ def _call_plain(node, grads, arrays):
                 g = g.astype(dt)
         else:
             if not isinstance(g, _fn.Tensor):
-                raise TypeError(f"function {node.name()} returned a gradient that is not a "
-                                "Tensor")
+                raise TypeError(f"function {node.name()} returned a gradient that is not a Tensor")
             if tuple(g.shape) != tuple(shape):
                 try:
                     g = g.sum_to_size(shape)
@@ -851,16 +928,19 @@ def _sum_to_array(g, shape, node):
     lead = g.ndim - len(shape)
     if lead < 0 or any(s != 1 and g.shape[lead + i] != s for i, s in enumerate(shape)):
         _invalid_gradient(node, g.shape, shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                      if s == 1 and g.shape[lead + i] != 1)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
+    )
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape)
 
 
 def _invalid_gradient(node, got, shape):
-    raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index 0 - got "
-                       f"{list(got)} but expected shape compatible with {list(shape)}")
+    raise RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index 0 - got "
+        f"{list(got)} but expected shape compatible with {list(shape)}"
+    )
 
 
 def _call_batched(node, grads, arrays, batch):
@@ -879,8 +959,10 @@ def _call_batched(node, grads, arrays, batch):
             if len(grads) > 1 or grads[0] is None:
                 grads = _materialize(node, grads, arrays, batch)
             out = _backward(node, grads, arrays)
-            fixed = [None if g is None or meta is None else _fit(g, batch, meta, arrays)
-                     for g, meta in zip(out, metas)]
+            fixed = [
+                None if g is None or meta is None else _fit(g, batch, meta, arrays)
+                for g, meta in zip(out, metas)
+            ]
         except Exception:  # noqa: BLE001 - any failure means: not batchable; rows re-raise
             fixed = None
         if fixed is not None:
@@ -925,11 +1007,12 @@ def _rule(fn):
         from ..ops import shape
 
         def classes(*names):
-            return tuple(c for c in (getattr(shape, n, None) for n in names)
-                         if isinstance(c, type))
+            return tuple(c for c in (getattr(shape, n, None) for n in names) if isinstance(c, type))
 
-        _RULES = ((classes("View", "Reshape", "Squeeze", "Unsqueeze"), _reshape_rule),
-                  (classes("Expand"), _expand_rule))
+        _RULES = (
+            (classes("View", "Reshape", "Squeeze", "Unsqueeze"), _reshape_rule),
+            (classes("Expand"), _expand_rule),
+        )
     for classes, rule in _RULES:
         if classes and issubclass(fn, classes):
             return rule
@@ -1015,7 +1098,11 @@ def _call_rows(node, grads, arrays, batch):
         else:
             from ..ops.shape import stack
 
-            rows = [_fn.Tensor._make(next(r for r in rows if r is not None)._xp.zeros(shape, dt))
-                    if r is None else r for r in rows]
+            rows = [
+                _fn.Tensor._make(next(r for r in rows if r is not None)._xp.zeros(shape, dt))
+                if r is None
+                else r
+                for r in rows
+            ]
             out.append(stack(rows, 0).reshape(target))
     return out

@@ -12,8 +12,14 @@ import functools
 import inspect
 import warnings
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
-           "is_inference_mode_enabled"]
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
+]
 
 
 # Context variables rather than threading.local: each thread still has its own values (a
@@ -30,12 +36,15 @@ class _State:
 
     __slots__ = ()
 
-    enabled = property(lambda self: enabled_var.get(),
-                       lambda self, v: enabled_var.set(bool(v)) and None)
-    inference = property(lambda self: inference_var.get(),
-                         lambda self, v: inference_var.set(bool(v)) and None)
-    module_path = property(lambda self: module_path_var.get(),
-                           lambda self, v: module_path_var.set(v) and None)
+    enabled = property(
+        lambda self: enabled_var.get(), lambda self, v: enabled_var.set(bool(v)) and None
+    )
+    inference = property(
+        lambda self: inference_var.get(), lambda self, v: inference_var.set(bool(v)) and None
+    )
+    module_path = property(
+        lambda self: module_path_var.get(), lambda self, v: module_path_var.set(v) and None
+    )
 
 
 state = _State()
@@ -58,7 +67,10 @@ class _DecoratorContextManager:
                 "Decorating classes is deprecated and will be disabled in future versions. You "
                 "should only decorate functions or methods. To preserve the current behavior of "
                 "class decoration, you can directly decorate the `__init__` method and nothing "
-                "else.", FutureWarning, stacklevel=2)
+                "else.",
+                FutureWarning,
+                stacklevel=2,
+            )
             cls = func
             func = lambda *args, **kwargs: cls(*args, **kwargs)  # noqa: E731
         if inspect.isgeneratorfunction(func):
@@ -138,8 +150,10 @@ class set_grad_enabled(_DecoratorContextManager):
 
     def __init__(self, mode: bool):
         if not isinstance(mode, bool):
-            raise TypeError("set_grad_enabled(): argument 'enabled' (position 1) must be bool, "
-                            f"not {_typename(mode)}")
+            raise TypeError(
+                "set_grad_enabled(): argument 'enabled' (position 1) must be bool, "
+                f"not {_typename(mode)}"
+            )
         self.prev = state.enabled
         self.mode = bool(mode)
         state.enabled = self.mode

@@ -45,10 +45,14 @@ def _check_inputs(inputs):
             warnings.warn(
                 f"Input #{i} requires gradient and is not a double precision floating point or "
                 "complex. This check will likely fail if all the inputs are not of double "
-                "precision floating point or complex. ", stacklevel=3)
+                "precision floating point or complex. ",
+                stacklevel=3,
+            )
     if not idx:
-        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
-                         "none of them have requires_grad=True.")
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, but "
+            "none of them have requires_grad=True."
+        )
     return idx
 
 
@@ -94,8 +98,13 @@ def _analytical_jacobian(outputs, inputs, idx):
         for i in range(o.numel()):
             seed = o._xp.zeros(o._data.size, dtype=o._data.dtype)
             seed[i] = 1
-            grads = _grad([o], diff, [_f.Tensor._make(seed.reshape(o._data.shape))],
-                          retain_graph=True, allow_unused=True)
+            grads = _grad(
+                [o],
+                diff,
+                [_f.Tensor._make(seed.reshape(o._data.shape))],
+                retain_graph=True,
+                allow_unused=True,
+            )
             for n, (g, x) in enumerate(zip(grads, diff)):
                 if g is None:
                     continue
@@ -141,15 +150,30 @@ def _gradcheck(func, inputs, eps, atol, rtol):
             if not np.allclose(ana, num, rtol=rtol, atol=atol):
                 raise GradcheckError(
                     f"Jacobian mismatch for output {k} with respect to input {j},\n"
-                    f"numerical:{_fmt(num)}\nanalytical:{_fmt(ana)}\n")
+                    f"numerical:{_fmt(num)}\nanalytical:{_fmt(ana)}\n"
+                )
     _check_mul_by_grad_output(outputs, inputs, idx)
     return True
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
-              check_batched_grad=False, check_batched_forward_grad=False,
-              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
+def gradcheck(
+    func,
+    inputs,
+    *,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    raise_exception=True,
+    nondet_tol=0.0,
+    check_undefined_grad=True,
+    check_grad_dtypes=False,
+    check_batched_grad=False,
+    check_batched_forward_grad=False,
+    check_forward_ad=False,
+    check_backward_ad=True,
+    fast_mode=False,
+    masked=None,
+):
     """Checks `func`'s backward against finite differences at `inputs` (a tensor or tuple)."""
     try:
         return _gradcheck(func, _as_tuple(inputs), eps, atol, rtol)
@@ -159,11 +183,25 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         return False
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
-                  check_undefined_grad=True, check_grad_dtypes=False,
-                  check_batched_grad=False, check_fwd_over_rev=False, check_rev_over_rev=True,
-                  fast_mode=False, masked=False):
+def gradgradcheck(
+    func,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    gen_non_contig_grad_outputs=False,
+    raise_exception=True,
+    nondet_tol=0.0,
+    check_undefined_grad=True,
+    check_grad_dtypes=False,
+    check_batched_grad=False,
+    check_fwd_over_rev=False,
+    check_rev_over_rev=True,
+    fast_mode=False,
+    masked=False,
+):
     """gradcheck of (inputs, grad_outputs) -> input gradients, built with create_graph=True."""
     inputs = _as_tuple(inputs)
     idx = _diff_inputs(inputs)
@@ -172,9 +210,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         rng = np.random.default_rng(0)
         outs = [o for o in _as_tuple(func(*inputs)) if _is_tensor(o) and o.requires_grad]
         grad_outputs = tuple(
-            _f.Tensor._make(o._xp.asarray(rng.uniform(-1, 1, o._data.shape))
-                            .astype(o._data.dtype)).requires_grad_(True)
-            for o in outs)
+            _f.Tensor._make(
+                o._xp.asarray(rng.uniform(-1, 1, o._data.shape)).astype(o._data.dtype)
+            ).requires_grad_(True)
+            for o in outs
+        )
     else:
         grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
@@ -185,5 +225,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         gs = _grad(outs, [ins[j] for j in idx], gos, create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
-    return gradcheck(first_grads, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first_grads,
+        inputs + grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

@@ -79,8 +79,9 @@ class ConversionMethods:
         same_dev = dev is None or dev == self.device
         if same_dtype and same_dev and not copy:
             return self
-        return ToCopy.apply(self, dtype=None if same_dtype else dtype.np,
-                            device=None if same_dev else dev)
+        return ToCopy.apply(
+            self, dtype=None if same_dtype else dtype.np, device=None if same_dev else dev
+        )
 
     def type(self, dtype=None):
         if dtype is None:
@@ -96,8 +97,9 @@ class ConversionMethods:
         return self.to("cpu")
 
     def cuda(self, device=None):
-        return self.to(_device_cls("cuda", device) if isinstance(device, int) else
-                       (device or "cuda"))
+        return self.to(
+            _device_cls("cuda", device) if isinstance(device, int) else (device or "cuda")
+        )
 
     def float(self):
         return self.to(_dt.float32)

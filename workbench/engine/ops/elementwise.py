@@ -22,24 +22,130 @@ from ._util import as_operand, promote
 
 __all__ = [
     # arithmetic
-    "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
-    "floor_divide", "remainder", "fmod", "neg", "negative", "positive", "pow", "square",
+    "add",
+    "sub",
+    "subtract",
+    "rsub",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "fmod",
+    "neg",
+    "negative",
+    "positive",
+    "pow",
+    "square",
     "reciprocal",
     # unary maths
-    "abs", "absolute", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
-    "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh",
-    "tanh", "sigmoid", "relu", "sign", "floor", "ceil", "round", "trunc", "fix", "frac",
-    "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where", "fill",
+    "abs",
+    "absolute",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "sign",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fix",
+    "frac",
+    "clamp",
+    "clip",
+    "clamp_min",
+    "clamp_max",
+    "maximum",
+    "minimum",
+    "where",
+    "fill",
     # comparisons, logical and bitwise ops, tests
-    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
-    "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "not_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "isnan",
+    "isinf",
+    "isfinite",
     # module-level in-place forms (those PyTorch has)
-    "abs_", "absolute_", "exp_", "exp2_", "expm1_", "log_", "log2_", "log10_", "log1p_",
-    "sqrt_", "rsqrt_", "sin_", "cos_", "tan_", "asin_", "acos_", "atan_", "arcsin_", "arccos_",
-    "arctan_", "sinh_", "cosh_", "tanh_", "sigmoid_", "relu_", "floor_", "ceil_", "round_",
-    "trunc_", "fix_", "frac_", "neg_", "negative_", "reciprocal_", "square_", "clamp_", "clip_",
-    "clamp_min_", "clamp_max_", "fill_", "zero_",
+    "abs_",
+    "absolute_",
+    "exp_",
+    "exp2_",
+    "expm1_",
+    "log_",
+    "log2_",
+    "log10_",
+    "log1p_",
+    "sqrt_",
+    "rsqrt_",
+    "sin_",
+    "cos_",
+    "tan_",
+    "asin_",
+    "acos_",
+    "atan_",
+    "arcsin_",
+    "arccos_",
+    "arctan_",
+    "sinh_",
+    "cosh_",
+    "tanh_",
+    "sigmoid_",
+    "relu_",
+    "floor_",
+    "ceil_",
+    "round_",
+    "trunc_",
+    "fix_",
+    "frac_",
+    "neg_",
+    "negative_",
+    "reciprocal_",
+    "square_",
+    "clamp_",
+    "clip_",
+    "clamp_min_",
+    "clamp_max_",
+    "fill_",
+    "zero_",
 ]
 
 _SCALAR_TYPES = (int, float, bool)
@@ -96,7 +202,8 @@ def _operands(input, other, floating=False):
             if other._data.dtype == d and (not floating or d.kind == "f"):
                 return input, other
         elif ((oc is float or oc is int) and d.kind == "f") or (
-                oc is int and d.kind in "iu" and not floating):
+            oc is int and d.kind in "iu" and not floating
+        ):
             return input, other
     elif (ic is float or ic is int) and isinstance(other, T) and other._data.dtype.kind == "f":
         return input, other
@@ -114,8 +221,10 @@ def _broadcast_error(*operands):
         a, b = (1,) * (n - len(acc)) + acc, (1,) * (n - len(s)) + s
         for i in range(n - 1, -1, -1):
             if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-                return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of "
-                                    f"tensor b ({b[i]}) at non-singleton dimension {i}")
+                return RuntimeError(
+                    f"The size of tensor a ({a[i]}) must match the size of "
+                    f"tensor b ({b[i]}) at non-singleton dimension {i}"
+                )
         acc = tuple(max(x, y) for x, y in zip(a, b))
     return None
 
@@ -147,14 +256,24 @@ def _floating(t):
 
 
 # PyTorch's short dtype names, as its "not implemented for 'Long'" messages print them
-_TYPE_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_TYPE_NAMES = {
+    "float64": "Double",
+    "float32": "Float",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
 
 
 def _not_implemented(kernel, t):
     dev = "cuda" if t._data.__class__ is not np.ndarray else "cpu"
     return NotImplementedError(
-        f"\"{kernel}_{dev}\" not implemented for '{_TYPE_NAMES[t._data.dtype.name]}'")
+        f"\"{kernel}_{dev}\" not implemented for '{_TYPE_NAMES[t._data.dtype.name]}'"
+    )
 
 
 def _no_bool(t, what):
@@ -162,10 +281,14 @@ def _no_bool(t, what):
         raise _not_implemented(what, t)
 
 
-_BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
-             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-_BOOL_NEG = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
-             "to invert a mask, use the `~` or `logical_not()` operator instead.")
+_BOOL_SUB = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+    "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+)
+_BOOL_NEG = (
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+    "to invert a mask, use the `~` or `logical_not()` operator instead."
+)
 
 
 def _is_bool(x):
@@ -173,6 +296,7 @@ def _is_bool(x):
 
 
 # ----- arithmetic ----------------------------------------------------------------------------
+
 
 class Add(Op):
     array_backward = True
@@ -256,7 +380,8 @@ class Div(Op):
         b, out = ctx.saved_tensors
         ga = grad / b
         return (ga if ctx.needs_input_grad[0] else None), (
-            -ga * out if ctx.needs_input_grad[1] else None)
+            -ga * out if ctx.needs_input_grad[1] else None
+        )
 
 
 def _int_trunc_div(a, b):
@@ -378,7 +503,7 @@ class Pow(Op):
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
-        return a ** exponent
+        return a**exponent
 
     @staticmethod
     def backward(ctx, grad):
@@ -393,7 +518,7 @@ class Pow(Op):
 class PowTensor(Op):
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
+        out = a**b
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -416,7 +541,7 @@ class PowScalarBase(Op):
 
     @staticmethod
     def forward(ctx, b, base):
-        out = base ** b
+        out = base**b
         ctx.save_for_backward(b, out)
         ctx.base = base
         return out
@@ -463,8 +588,10 @@ def div(input, other, *, rounding_mode=None):
         a, b = _operands(input, other, floating=True)
         return _apply(Div, a, b)
     if rounding_mode not in ("trunc", "floor"):
-        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
-                           f"but found '{rounding_mode}'")
+        raise RuntimeError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+            f"but found '{rounding_mode}'"
+        )
     a, b = _operands(input, other)
     return _apply(DivRounding, a, b, rounding_mode=rounding_mode)
 
@@ -530,6 +657,7 @@ subtract, multiply, divide, negative = sub, mul, div, neg
 
 
 # ----- unary maths -------------------------------------------------------------------------
+
 
 class Abs(Op):
     @staticmethod
@@ -671,7 +799,7 @@ class Rsqrt(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return -0.5 * grad * out ** 3
+        return -0.5 * grad * out**3
 
 
 class Reciprocal(Op):
@@ -971,6 +1099,7 @@ def frac(input):
 
 # ----- clamp, maximum, minimum, where --------------------------------------------------------
 
+
 @_grad_fn_name("ClampBackward1")
 class Clamp(Op):
     """clamp with scalar bounds; the gradient passes where min <= x <= max."""
@@ -1012,15 +1141,23 @@ class ClampTensor(Op):
         a, lo, hi = ctx.saved_tensors
         ga, glo, ghi = ctx.needs_input_grad
         if hi is None:
-            return (where(a >= lo, grad, 0.0) if ga else None,
-                    where(a < lo, grad, 0.0) if glo else None, None)
+            return (
+                where(a >= lo, grad, 0.0) if ga else None,
+                where(a < lo, grad, 0.0) if glo else None,
+                None,
+            )
         if lo is None:
-            return (where(a <= hi, grad, 0.0) if ga else None, None,
-                    where(a > hi, grad, 0.0) if ghi else None)
+            return (
+                where(a <= hi, grad, 0.0) if ga else None,
+                None,
+                where(a > hi, grad, 0.0) if ghi else None,
+            )
         # with min > max the result is max everywhere, so max takes the whole gradient
-        return (where((a >= lo) & (a <= hi), grad, 0.0) if ga else None,
-                where((a < lo) & (lo < hi), grad, 0.0) if glo else None,
-                where((a > hi) | (hi < lo), grad, 0.0) if ghi else None)
+        return (
+            where((a >= lo) & (a <= hi), grad, 0.0) if ga else None,
+            where((a < lo) & (lo < hi), grad, 0.0) if glo else None,
+            where((a > hi) | (hi < lo), grad, 0.0) if ghi else None,
+        )
 
 
 @_grad_fn_name("ClampMinBackward0")
@@ -1048,8 +1185,10 @@ class ClampMinTensor(Op):
     def backward(ctx, grad):
         a, lo = ctx.saved_tensors
         ga, glo = ctx.needs_input_grad
-        return (where(a >= lo, grad, 0.0) if ga else None,
-                where(a < lo, grad, 0.0) if glo else None)
+        return (
+            where(a >= lo, grad, 0.0) if ga else None,
+            where(a < lo, grad, 0.0) if glo else None,
+        )
 
 
 @_grad_fn_name("ClampMaxBackward0")
@@ -1077,8 +1216,10 @@ class ClampMaxTensor(Op):
     def backward(ctx, grad):
         a, hi = ctx.saved_tensors
         ga, ghi = ctx.needs_input_grad
-        return (where(a <= hi, grad, 0.0) if ga else None,
-                where(a > hi, grad, 0.0) if ghi else None)
+        return (
+            where(a <= hi, grad, 0.0) if ga else None,
+            where(a > hi, grad, 0.0) if ghi else None,
+        )
 
 
 def _cast_all(dt, *xs):
@@ -1124,8 +1265,10 @@ class Maximum(Op):
         a, b = ctx.saved_tensors
         ga, gb = ctx.needs_input_grad
         shared = where(a == b, grad / 2, grad)  # ties split the gradient, as in PyTorch
-        return (where(a < b, 0.0, shared) if ga else None,
-                where(a > b, 0.0, shared) if gb else None)
+        return (
+            where(a < b, 0.0, shared) if ga else None,
+            where(a > b, 0.0, shared) if gb else None,
+        )
 
 
 class Minimum(Op):
@@ -1139,26 +1282,31 @@ class Minimum(Op):
         a, b = ctx.saved_tensors
         ga, gb = ctx.needs_input_grad
         shared = where(a == b, grad / 2, grad)
-        return (where(a > b, 0.0, shared) if ga else None,
-                where(a < b, 0.0, shared) if gb else None)
+        return (
+            where(a > b, 0.0, shared) if ga else None,
+            where(a < b, 0.0, shared) if gb else None,
+        )
 
 
 def _tensor_arg(fn, x, pos, name):
     if not isinstance(x, _f.Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
-                        f"{type(x).__name__}")
+        raise TypeError(
+            f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(x).__name__}"
+        )
     return x
 
 
 def maximum(input, other):
-    a, b = promote(_tensor_arg("maximum", input, 1, "input"),
-                   _tensor_arg("maximum", other, 2, "other"))
+    a, b = promote(
+        _tensor_arg("maximum", input, 1, "input"), _tensor_arg("maximum", other, 2, "other")
+    )
     return _apply(Maximum, a, b)
 
 
 def minimum(input, other):
-    a, b = promote(_tensor_arg("minimum", input, 1, "input"),
-                   _tensor_arg("minimum", other, 2, "other"))
+    a, b = promote(
+        _tensor_arg("minimum", input, 1, "input"), _tensor_arg("minimum", other, 2, "other")
+    )
     return _apply(Minimum, a, b)
 
 
@@ -1175,18 +1323,23 @@ class Where(Op):
         (cond,) = ctx.saved_tensors
         ga, gb = ctx.needs_input_grad
         c = cond._data
-        return (Where.apply(grad, 0.0, condition=c) if ga else None,
-                Where.apply(0.0, grad, condition=c) if gb else None)
+        return (
+            Where.apply(grad, 0.0, condition=c) if ga else None,
+            Where.apply(0.0, grad, condition=c) if gb else None,
+        )
 
 
 def where(condition, input=None, other=None):
     if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
         xp = condition._xp
-        return tuple(_f.Tensor._make(i.astype(np.int64, copy=False))
-                     for i in xp.nonzero(condition._data))
+        return tuple(
+            _f.Tensor._make(i.astype(np.int64, copy=False)) for i in xp.nonzero(condition._data)
+        )
     if condition._data.dtype.kind != "b":
-        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {_TYPE_NAMES[condition._data.dtype.name]}")
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor "
+            f"with dtype {_TYPE_NAMES[condition._data.dtype.name]}"
+        )
     a, b = _operands(input, other)
     if not isinstance(a, _f.Tensor) and not isinstance(b, _f.Tensor):
         from ..creation import tensor
@@ -1202,6 +1355,7 @@ def where(condition, input=None, other=None):
 
 
 # ----- fill, zero, copy (the in-place writers) -----------------------------------------------
+
 
 @_grad_fn_name("FillBackward0")
 class Fill(Op):
@@ -1269,8 +1423,10 @@ Copy._backward_cls.name = lambda self: "torch::autograd::CopyBackwards"
 
 def _fill_value(value, fn="fill_"):
     if isinstance(value, _f.Tensor) and value.ndim:
-        raise RuntimeError(f"{fn} only supports 0-dimension value tensor but got tensor with "
-                           f"{value.ndim} dimensions.")
+        raise RuntimeError(
+            f"{fn} only supports 0-dimension value tensor but got tensor with "
+            f"{value.ndim} dimensions."
+        )
     return value
 
 
@@ -1299,12 +1455,14 @@ def _copy(dst, src):
         raise err
     shape = np.broadcast_shapes(dst.shape, src.shape)
     if shape != dst.shape:
-        raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast "
-                           f"shape {list(shape)}")
+        raise RuntimeError(
+            f"output with shape {list(dst.shape)} doesn't match the broadcast shape {list(shape)}"
+        )
     return Copy.apply(dst, src)
 
 
 # ----- comparisons, logical and bitwise ops (no gradient) ------------------------------------
+
 
 class _NoGrad(Op):
     differentiable = False
@@ -1475,6 +1633,7 @@ def isfinite(input):
 
 # ----- Tensor methods and operators ------------------------------------------------------------
 
+
 class _Via:
     """Lets Tensor._inplace run a functional form, with its dtype promotion, like an Op."""
 
@@ -1520,8 +1679,11 @@ def _fast_operator(op, fn, floating=False, reflected=False):
         if isinstance(other, ElementwiseMethods):
             if other._data.dtype is d and (not floating or d.kind == "f"):
                 try:
-                    return apply_binary(op, other, self) if reflected else \
-                        apply_binary(op, self, other)
+                    return (
+                        apply_binary(op, other, self)
+                        if reflected
+                        else apply_binary(op, self, other)
+                    )
                 except ValueError:
                     pass  # shapes that don't broadcast: the general path words the error
         elif (other.__class__ is float or other.__class__ is int) and d.kind == "f":
@@ -1535,9 +1697,14 @@ def select(condition, input, other):
     """`where` for backward formulas: Tensors normally, raw arrays in an array-mode backward."""
     if isinstance(condition, _f.Tensor):
         return where(condition, input, other)
-    if (other.__class__ in (int, float) and other == 0 and input.__class__ is np.ndarray
-            and condition.__class__ is np.ndarray
-            and input.shape == condition.shape and input.dtype.itemsize in _BITS):
+    if (
+        other.__class__ in (int, float)
+        and other == 0
+        and input.__class__ is np.ndarray
+        and condition.__class__ is np.ndarray
+        and input.shape == condition.shape
+        and input.dtype.itemsize in _BITS
+    ):
         # NumPy's where on an unpredictable mask is ~10x slower than clearing the bits of
         # the masked elements (which also gives an exact 0 where `input` is nan or inf)
         ints = _BITS[input.dtype.itemsize]
@@ -1674,8 +1841,9 @@ class ElementwiseMethods:
 
     def __invert__(self):
         if self._data.dtype.kind == "f":
-            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
-                            "tensors")
+            raise TypeError(
+                "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+            )
         return BitwiseNot.apply(self)
 
     # in-place variants: the functional form runs out of place, Tensor._inplace writes it back
@@ -1773,8 +1941,14 @@ sqrt_, rsqrt_, reciprocal_, square_ = _M.sqrt_, _M.rsqrt_, _M.reciprocal_, _M.sq
 sin_, cos_, tan_, asin_, acos_, atan_ = _M.sin_, _M.cos_, _M.tan_, _M.asin_, _M.acos_, _M.atan_
 arcsin_, arccos_, arctan_ = _M.arcsin_, _M.arccos_, _M.arctan_
 sinh_, cosh_, tanh_, sigmoid_, relu_ = _M.sinh_, _M.cosh_, _M.tanh_, _M.sigmoid_, _M.relu_
-floor_, ceil_, round_, trunc_, fix_, frac_ = (_M.floor_, _M.ceil_, _M.round_, _M.trunc_,
-                                              _M.fix_, _M.frac_)
+floor_, ceil_, round_, trunc_, fix_, frac_ = (
+    _M.floor_,
+    _M.ceil_,
+    _M.round_,
+    _M.trunc_,
+    _M.fix_,
+    _M.frac_,
+)
 neg_, negative_ = _M.neg_, _M.negative_
 clamp_, clip_, clamp_min_, clamp_max_ = _M.clamp_, _M.clip_, _M.clamp_min_, _M.clamp_max_
 fill_, zero_ = _M.fill_, _M.zero_

@@ -21,8 +21,18 @@ from ..autograd.grad_mode import state as _grad_state
 from ..device import array_module, device_of_array, to_device_array
 from ._util import wrap_dim
 
-__all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
-           "take", "nonzero", "argwhere", "select"]
+__all__ = [
+    "gather",
+    "scatter",
+    "scatter_add",
+    "index_select",
+    "masked_fill",
+    "masked_select",
+    "take",
+    "nonzero",
+    "argwhere",
+    "select",
+]
 
 
 def _xp(a):
@@ -43,14 +53,17 @@ def variant(base, name, node_name=None):
 
 def _add_at(out, index, g):
     """out[index] += g with repeated indices accumulating."""
-    if all(i.__class__ is slice or i is None or (hasattr(i, "dtype") and i.dtype == bool)
-           for i in index):
+    if all(
+        i.__class__ is slice or i is None or (hasattr(i, "dtype") and i.dtype == bool)
+        for i in index
+    ):
         out[index] += g  # no integer arrays, so no position repeats: a plain += is exact
     else:
         _xp(out).add.at(out, index, g)
 
 
 # ----- basic indexing: views ------------------------------------------------------------------
+
 
 class Slice(Op):
     """`a[index]` for a basic index; the result is a view."""
@@ -93,6 +106,7 @@ Alias.grad_op = UnsqueezeIndex.grad_op = SliceBackward
 
 # ----- advanced indexing: copies, and gradients that accumulate ---------------------------------
 
+
 class Index(Op):
     """`a[index]` for an advanced index, given as a (basic or None, advanced) pair."""
 
@@ -128,17 +142,27 @@ Gather = variant(Index, "Gather")
 IndexSelect = variant(Index, "IndexSelect")
 Take = variant(Index, "Take")
 MaskedSelect = variant(Index, "MaskedSelect")
-for _fwd, _grad_name in [(Index, None), (Gather, "ScatterAdd"), (IndexSelect, "IndexAdd"),
-                         (Take, "Put"), (MaskedSelect, "MaskedScatter")]:
-    _fwd.grad_op = IndexPutImpl if _grad_name is None else variant(
-        IndexPutImpl, "_" + _grad_name, _grad_name + "Backward0")
+for _fwd, _grad_name in [
+    (Index, None),
+    (Gather, "ScatterAdd"),
+    (IndexSelect, "IndexAdd"),
+    (Take, "Put"),
+    (MaskedSelect, "MaskedScatter"),
+]:
+    _fwd.grad_op = (
+        IndexPutImpl
+        if _grad_name is None
+        else variant(IndexPutImpl, "_" + _grad_name, _grad_name + "Backward0")
+    )
     _fwd.grad_op.fwd_op = _fwd
 
 
 # ----- parsing an index -------------------------------------------------------------------------
 
-_BAD_TYPE = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-             "valid indices (got {})")
+_BAD_TYPE = (
+    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+    "valid indices (got {})"
+)
 
 
 def _index_array(x, arr):
@@ -159,8 +183,11 @@ def _item(x, it):
         step = None if it.step is None else operator.index(it.step)
         if step is not None and step <= 0:
             raise ValueError("step must be greater than zero")
-        return slice(None if it.start is None else operator.index(it.start),
-                     None if it.stop is None else operator.index(it.stop), step)
+        return slice(
+            None if it.start is None else operator.index(it.start),
+            None if it.stop is None else operator.index(it.stop),
+            step,
+        )
     if isinstance(it, _f.Tensor):
         arr = it._data
         if arr.ndim == 0 and arr.dtype.kind in "iu" and arr.dtype != np.uint8:
@@ -207,13 +234,15 @@ def _parse(x, index):
             adv = True
     if used > len(shape):
         if not shape:
-            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+            raise IndexError(
+                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+            )
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     if any(it is Ellipsis for it in items):  # the first `...` spans the dims not indexed
         k = next(k for k, it in enumerate(items) if it is Ellipsis)
         fill = [slice(None)] * (len(shape) - used)
-        items = items[:k] + fill + [it for it in items[k + 1:] if it is not Ellipsis]
+        items = items[:k] + fill + [it for it in items[k + 1 :] if it is not Ellipsis]
 
     op, dim = Alias, 0
     seen = []  # the shape indexed so far, as PyTorch sees it when a mask comes (for errors)
@@ -233,17 +262,18 @@ def _parse(x, index):
         elif c is not bool:
             n = it.ndim if it.dtype == bool else 1
             if it.dtype == bool:
-                if it.shape != shape[dim:dim + n]:
+                if it.shape != shape[dim : dim + n]:
                     k = next(k for k, s in enumerate(it.shape) if s != shape[dim + k])
                     full = seen + list(shape[dim:])
                     raise IndexError(
                         f"The shape of the mask {list(it.shape)} at index {k} does not match the "
-                        f"shape of the indexed tensor {full} at index {len(seen) + k}")
+                        f"shape of the indexed tensor {full} at index {len(seen) + k}"
+                    )
             elif it.size:
                 lo, hi = int(it.min()), int(it.max())
                 if hi >= shape[dim] or lo < -shape[dim]:
                     _check_int(hi if hi >= shape[dim] else lo, dim, shape[dim])
-            seen.extend(shape[dim:dim + n])
+            seen.extend(shape[dim : dim + n])
             dim += n
     if not adv:  # a trailing `...` keeps a 0-d result a view, not a NumPy scalar
         return op, (*items, Ellipsis)
@@ -266,15 +296,19 @@ def _parse(x, index):
 
 
 def _shapes(m):
-    return ", ".join(str(list(int(s) for s in g.split(",") if s.strip()))
-                     for g in re.findall(r"\(([\d, ]*)\)", m))
+    return ", ".join(
+        str(list(int(s) for s in g.split(",") if s.strip()))
+        for g in re.findall(r"\(([\d, ]*)\)", m)
+    )
 
 
 def _numpy_index_error(exc):
     msg = str(exc)
     if msg.startswith("shape mismatch: indexing arrays"):
-        msg = "shape mismatch: indexing tensors could not be broadcast together with shapes " + \
-            _shapes(msg)
+        msg = (
+            "shape mismatch: indexing tensors could not be broadcast together with shapes "
+            + _shapes(msg)
+        )
     return IndexError(msg)
 
 
@@ -287,6 +321,7 @@ def _getitem(x, index):
 
 
 # ----- setitem: an in-place op --------------------------------------------------------------
+
 
 class IndexPut(Op):
     """`a[index] = value` out of place: the copy with the region assigned; `index` is a
@@ -307,11 +342,14 @@ class IndexPut(Op):
         grad_v = None
         if gv:
             basic, adv = ctx.index
-            grad_v = Slice.apply(grad, index=basic) if adv is None else Index.apply(
-                grad, index=ctx.index)
+            grad_v = (
+                Slice.apply(grad, index=basic)
+                if adv is None
+                else Index.apply(grad, index=ctx.index)
+            )
             vs = ctx.value_shape
             if len(vs) > grad_v.ndim:  # the value had extra leading 1-dims, as copy_ allows
-                grad_v = grad_v.sum_to_size(vs[len(vs) - grad_v.ndim:]).reshape(vs)
+                grad_v = grad_v.sum_to_size(vs[len(vs) - grad_v.ndim :]).reshape(vs)
         return grad_a, grad_v
 
 
@@ -336,7 +374,8 @@ def _assign(out, index, value):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to "
                 "a single memory location. Please clone() the tensor before performing the "
-                "operation.") from None
+                "operation."
+            ) from None
         _check_value_shape(region, adv, value)
         raise
 
@@ -352,7 +391,8 @@ def _check_value_shape(region, adv, value):
         if not fits:
             raise RuntimeError(
                 f"shape mismatch: value tensor of shape {vshape} cannot be broadcast to indexing "
-                f"result of shape {list(rshape)}") from None
+                f"result of shape {list(rshape)}"
+            ) from None
         return
     from .shape import expand_shape
 
@@ -403,13 +443,15 @@ def _setitem(x, index, value):
                 value = value.expand(rshape)
         if value._data.dtype != x._data.dtype:
             if op is IndexPut:
-                _check_value_shape(x._data if pair[0] is None else x._data[pair[0]], pair[1],
-                                   value._data)
+                _check_value_shape(
+                    x._data if pair[0] is None else x._data[pair[0]], pair[1], value._data
+                )
                 names = _f._TYPE_NAMES
                 raise RuntimeError(
                     "Index put requires the source and destination dtypes match, got "
                     f"{names[x.dtype.name]} for the destination and {names[value.dtype.name]} "
-                    "for the source.")
+                    "for the source."
+                )
             value = value.to(x.dtype)
     elif not isinstance(value, (int, float, bool)):
         from ..creation import as_tensor
@@ -417,8 +459,10 @@ def _setitem(x, index, value):
         value = as_tensor(value, dtype=x.dtype, device=x.device)
     grad_on = _grad_state.enabled
     if grad_on and x._requires_grad and x._grad_fn is None:
-        raise RuntimeError(("a view of " if narrows else "") + "a leaf Variable that requires "
-                           "grad is being used in an in-place operation.")
+        raise RuntimeError(
+            ("a view of " if narrows else "") + "a leaf Variable that requires "
+            "grad is being used in an in-place operation."
+        )
     if grad_on and (x._requires_grad or (isinstance(value, T) and value._requires_grad)):
         x._inplace(op, value, index=pair)
     else:
@@ -432,12 +476,17 @@ def _setitem(x, index, value):
 
 # ----- gather / scatter -----------------------------------------------------------------------
 
+
 def _along(index, dim):
     """The advanced index that picks `index` along `dim` and the index's own position elsewhere."""
     xp = _xp(index)
     n = index.ndim
-    return tuple(index if d == dim else xp.arange(index.shape[d]).reshape(
-        [-1 if k == d else 1 for k in range(n)]) for d in range(n))
+    return tuple(
+        index
+        if d == dim
+        else xp.arange(index.shape[d]).reshape([-1 if k == d else 1 for k in range(n)])
+        for d in range(n)
+    )
 
 
 def _gather_index(name, input, dim, index, src=None):
@@ -455,18 +504,22 @@ def _gather_index(name, input, dim, index, src=None):
             if src is None:
                 raise RuntimeError(
                     f"Size does not match at dimension {k} expected index {list(index.shape)} to "
-                    f"be no larger than self {list(input.shape)} apart from dimension {d}")
+                    f"be no larger than self {list(input.shape)} apart from dimension {d}"
+                )
             raise RuntimeError(
                 f"Expected index {list(index.shape)} to be no larger than self "
                 f"{list(input.shape)} apart from dimension {d} and to be no larger size than src "
-                f"{list(src.shape)}")
+                f"{list(src.shape)}"
+            )
     size = input.shape[d] if input.ndim else 1
     idx = to_device_array(index._data, input.device)
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
         if hi >= size or lo < -size:
-            raise RuntimeError(f"index {hi if hi >= size else lo} is out of bounds for dimension "
-                               f"{d} with size {size}")
+            raise RuntimeError(
+                f"index {hi if hi >= size else lo} is out of bounds for dimension "
+                f"{d} with size {size}"
+            )
     if input.ndim == 0:  # a 0-d input acts as a 1-element vector
         return (None,), (idx,)
     return None, _along(idx, d)
@@ -531,8 +584,11 @@ def _scatter_args(name, input, dim, index, src):
         idx = _gather_index(name, input, dim, index, src)
         op = ScatterAdd if name == "scatter_add" else Scatter
         return op, (src,), {"index": idx, "region": tuple(slice(0, s) for s in index.shape)}
-    return ScatterValue, (), {"src": src, "index": _gather_index(name, input, dim, index),
-                              "region": None}
+    return (
+        ScatterValue,
+        (),
+        {"src": src, "index": _gather_index(name, input, dim, index), "region": None},
+    )
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
@@ -551,6 +607,7 @@ def scatter_add(input, dim, index, src):
 
 # ----- index_select / take / masked ops / nonzero -------------------------------------------
 
+
 def index_select(input, dim, index):
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -562,8 +619,10 @@ def index_select(input, dim, index):
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
         if hi >= size or lo < 0:
-            raise RuntimeError(f"INDICES element is out of DATA bounds, id="
-                               f"{hi if hi >= size else lo} axis_dim={size}")
+            raise RuntimeError(
+                f"INDICES element is out of DATA bounds, id="
+                f"{hi if hi >= size else lo} axis_dim={size}"
+            )
     if input.ndim == 0:
         return IndexSelect.apply(input, index=((None,), (idx,)))
     return IndexSelect.apply(input, index=(None, (slice(None),) * d + (idx,)))
@@ -573,13 +632,16 @@ def take(input, index):
     n = input.numel()
     idx = to_device_array(index._data, input.device)
     if idx.dtype.kind not in "iu":
-        raise RuntimeError("take(): Expected a long tensor for index, but got "
-                           + _f._TYPE_NAMES[index.dtype.name])
+        raise RuntimeError(
+            "take(): Expected a long tensor for index, but got " + _f._TYPE_NAMES[index.dtype.name]
+        )
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
         if hi >= n or lo < -n:
-            raise IndexError(f"out of range: tried to access index {hi if hi >= n else lo} on a "
-                             f"tensor of {n} elements.")
+            raise IndexError(
+                f"out of range: tried to access index {hi if hi >= n else lo} on a "
+                f"tensor of {n} elements."
+            )
     xp = _xp(idx)
     if input.ndim == 0:
         return Take.apply(input, index=((None,), (idx * 0,)))
@@ -587,9 +649,16 @@ def take(input, index):
 
 
 def _dtype_word(dt):
-    return {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
-            "int32": "int", "int16": "short", "int8": "signed char",
-            "uint8": "unsigned char"}.get(dt.name, dt.name)
+    return {
+        "float32": "float",
+        "float64": "double",
+        "float16": "half",
+        "int64": "long",
+        "int32": "int",
+        "int16": "short",
+        "int8": "signed char",
+        "uint8": "unsigned char",
+    }.get(dt.name, dt.name)
 
 
 class MaskedFill(Op):
@@ -614,13 +683,17 @@ MaskedFillTensor = variant(MaskedFill, "MaskedFillTensor", "MaskedFillBackward1"
 
 def _masked_fill_args(input, mask, value):
     if mask.dtype.name != "bool":
-        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           + _dtype_word(mask.dtype))
+        raise RuntimeError(
+            "masked_fill_ only supports boolean masks, but got mask with dtype "
+            + _dtype_word(mask.dtype)
+        )
     m = to_device_array(mask._data, input.device)
     if isinstance(value, _f.Tensor):
         if value.ndim:
-            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value.ndim} dimension(s).")
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got "
+                f"tensor with {value.ndim} dimension(s)."
+            )
         return MaskedFillTensor, (value.to(input.dtype),), {"mask": m}
     return MaskedFill, (), {"value": value, "mask": m}
 
@@ -649,8 +722,9 @@ class NonZero(Op):
     def forward(ctx, a, as_tuple):
         xp = _xp(a)
         if as_tuple:
-            return tuple(i.astype(np.int64) for i in xp.nonzero(a.reshape(-1) if a.ndim == 0
-                                                                  else a))
+            return tuple(
+                i.astype(np.int64) for i in xp.nonzero(a.reshape(-1) if a.ndim == 0 else a)
+            )
         return xp.argwhere(a).astype(np.int64)
 
 
@@ -669,8 +743,10 @@ def select(input, dim, index):
     index = operator.index(index)
     size = input.shape[d]
     if not -size <= index < size:
-        raise IndexError(f"select(): index {index} out of range for tensor of size "
-                         f"{list(input.shape)} at dimension {d}")
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size "
+            f"{list(input.shape)} at dimension {d}"
+        )
     return Select.apply(input, index=(slice(None),) * d + (index,))
 
 
@@ -718,8 +794,10 @@ class IndexingMethods:
         op, args, opts = _masked_fill_args(self, mask, value)
         shape = np.broadcast_shapes(tuple(self.shape), tuple(mask.shape))
         if shape != tuple(self.shape):
-            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
-                               f"shape {list(shape)}")
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast "
+                f"shape {list(shape)}"
+            )
         return self._inplace(op, *args, **opts)
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):

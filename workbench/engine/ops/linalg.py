@@ -24,6 +24,7 @@ def _xp(a):
 
 # ----- the ops -------------------------------------------------------------------------------
 
+
 class Dot(Op):
     @staticmethod
     def forward(ctx, a, b):
@@ -128,8 +129,11 @@ class Addmm(Op):
         gc, ga, gb = ctx.needs_input_grad
         g = grad * ctx.alpha if ctx.alpha != 1 else grad
         mul = Bmm.apply if a.ndim == 3 else Mm.apply
-        return ((grad * ctx.beta if gc else None), (mul(g, b.mT) if ga else None),
-                (mul(a.mT, g) if gb else None))
+        return (
+            (grad * ctx.beta if gc else None),
+            (mul(g, b.mT) if ga else None),
+            (mul(a.mT, g) if gb else None),
+        )
 
 
 class Baddbmm(Addmm):
@@ -156,8 +160,9 @@ class Einsum(Op):
             others = [(s, t) for j, (s, t) in enumerate(zip(ctx.inputs, ops)) if j != i]
             present = set(ctx.output).union(*(s for s, _ in others))
             target = "".join(c for c in sub if c in present)  # labels summed in this one alone
-            g = _einsum([ctx.output, *(s for s, _ in others)], target,
-                        [grad, *(t for _, t in others)])
+            g = _einsum(
+                [ctx.output, *(s for s, _ in others)], target, [grad, *(t for _, t in others)]
+            )
             for k, c in enumerate(sub):  # ... come back as broadcast dims
                 if c not in present:
                     g = g.unsqueeze(k)
@@ -169,9 +174,17 @@ class Einsum(Op):
 
 # ----- checks with PyTorch's messages --------------------------------------------------------
 
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-              "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-              "bool": "bool"}
+_CPP_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
 
 
 def _type_name(t):
@@ -182,14 +195,20 @@ def _check_dtypes(a, b, case):
     if a._data.dtype == b._data.dtype:
         return
     if case == "dot":
-        msg = (f"dot : expected both vectors to have same dtype, but found {_type_name(a)} and "
-               f"{_type_name(b)}")
+        msg = (
+            f"dot : expected both vectors to have same dtype, but found {_type_name(a)} and "
+            f"{_type_name(b)}"
+        )
     elif case == "mv":
-        msg = (f"addmv input tensors must have the same dtype, but got {_type_name(b)}, "
-               f"{_type_name(a)}, and {_type_name(b)}")
+        msg = (
+            f"addmv input tensors must have the same dtype, but got {_type_name(b)}, "
+            f"{_type_name(a)}, and {_type_name(b)}"
+        )
     elif case == "mm":
-        msg = (f"expected m1 and m2 to have the same dtype, but got: {_CPP_NAMES[a.dtype.name]} "
-               f"!= {_CPP_NAMES[b.dtype.name]}")
+        msg = (
+            f"expected m1 and m2 to have the same dtype, but got: {_CPP_NAMES[a.dtype.name]} "
+            f"!= {_CPP_NAMES[b.dtype.name]}"
+        )
     else:
         msg = f"expected scalar type {_type_name(a)} but found {_type_name(b)}"
     raise RuntimeError(msg)
@@ -202,14 +221,16 @@ def _check_dot(a, b):
     if n != m:
         raise RuntimeError(
             f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same "
-            f"number of elements, but got {n} and {m} elements respectively")
+            f"number of elements, but got {n} and {m} elements respectively"
+        )
     _check_dtypes(a, b, "dot")
 
 
 def _check_mm(rows, k, k2, cols):
     if k != k2:
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {k2}x{cols})")
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {k2}x{cols})"
+        )
 
 
 def _check_mv(rows, k, n):
@@ -223,8 +244,10 @@ def _broadcast_batch(sa, sb):
     out = []
     for i, (x, y) in enumerate(zip(sa, sb)):
         if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
-                               f"at non-singleton dimension {i}")
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                f"at non-singleton dimension {i}"
+            )
         out.append(y if x == 1 else x)
     return tuple(out)
 
@@ -233,7 +256,8 @@ def _check_bmm(batch, k, batch2, k2):
     if (batch, k) != (batch2, k2):
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {k}] but "
-            f"got: [{batch2}, {k2}].")
+            f"got: [{batch2}, {k2}]."
+        )
 
 
 def _check_batched(a, b):
@@ -254,6 +278,7 @@ def _check_batched(a, b):
 
 # ----- the functions -------------------------------------------------------------------------
 
+
 def matmul(input, other):
     try:
         sa, sb = input._data.shape, other._data.shape
@@ -261,15 +286,17 @@ def matmul(input, other):
         pos = 1 if not isinstance(input, _f.Tensor) else 2
         cls = type((input, other)[pos - 1])
         kind = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
-        raise TypeError(f"matmul(): argument '{('input', 'other')[pos - 1]}' (position {pos}) "
-                        f"must be Tensor, not {kind}") from None
-    if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0] and \
-            input._data.dtype == other._data.dtype:
+        raise TypeError(
+            f"matmul(): argument '{('input', 'other')[pos - 1]}' (position {pos}) "
+            f"must be Tensor, not {kind}"
+        ) from None
+    if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0] and input._data.dtype == other._data.dtype:
         return Mm.apply(input, other)  # the common case, without the checks below
     da, db = len(sa), len(sb)
     if da == 0 or db == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D "
-                           f"and {db}D")
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D"
+        )
     if da == 1 and db == 1:
         _check_dot(input, other)
         return Dot.apply(input, other)
@@ -338,13 +365,15 @@ def _check_addend(c, shape):
         raise RuntimeError(
             f"expand(torch.{_type_name(c)}Tensor{{{list(c.shape)}}}, size={list(shape)}): the "
             f"number of sizes provided ({len(shape)}) must be greater or equal to the number of "
-            f"dimensions in the tensor ({c.ndim})")
+            f"dimensions in the tensor ({c.ndim})"
+        )
     for i, s in enumerate(c.shape):
         if s != 1 and s != shape[lead + i]:
             raise RuntimeError(
                 f"The expanded size of the tensor ({shape[lead + i]}) must match the existing "
                 f"size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
-                f"{list(shape)}.  Tensor sizes: {list(c.shape)}")
+                f"{list(shape)}.  Tensor sizes: {list(c.shape)}"
+            )
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
@@ -355,8 +384,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     _check_mm(*mat1.shape, *mat2.shape)
     for a, b in ((input, mat1), (mat1, mat2)):
         if a._data.dtype != b._data.dtype:
-            raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(a)} "
-                               f"and {_type_name(b)}")
+            raise RuntimeError(
+                f"self and mat2 must have the same dtype, but got {_type_name(a)} "
+                f"and {_type_name(b)}"
+            )
     _check_addend(input, (mat1.shape[0], mat2.shape[1]))
     return Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha)
 
@@ -375,6 +406,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 
 # ----- einsum --------------------------------------------------------------------------------
+
 
 def _parse_einsum(equation, operands):
     """Subscripts per operand and for the output, with any ellipsis spelled out as letters."""
@@ -395,15 +427,18 @@ def _parse_einsum(equation, operands):
             raise RuntimeError(
                 f"einsum(): the number of subscripts in the equation ({n}) does not match the "
                 f"number of dimensions ({op.ndim}) for operand {len(spelled)} and no ellipsis "
-                "was given")
+                "was given"
+            )
         if "..." in sub:
             k = op.ndim - n
             while len(ell) < k:
                 ell = next(spare) + ell
-            sub = sub.replace("...", ell[len(ell) - k:])
+            sub = sub.replace("...", ell[len(ell) - k :])
         if len(set(sub)) != len(sub):
-            raise NotImplementedError("einsum(): a subscript repeated within one operand "
-                                      "(a diagonal or trace) is not supported")
+            raise NotImplementedError(
+                "einsum(): a subscript repeated within one operand "
+                "(a diagonal or trace) is not supported"
+            )
         spelled.append(sub)
     if arrow:
         out = out.replace("...", ell)
@@ -412,18 +447,22 @@ def _parse_einsum(equation, operands):
         out = ell + "".join(sorted(c for c in set(labels) if labels.count(c) == 1 and c not in ell))
     for c in out:
         if out.count(c) > 1:
-            raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the "
-                               "output")
+            raise RuntimeError(
+                f"einsum(): output subscript {c} appears more than once in the output"
+            )
         if not any(c in s for s in spelled):
-            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation "
-                               "for any input operand")
+            raise RuntimeError(
+                f"einsum(): output subscript {c} does not appear in the equation "
+                "for any input operand"
+            )
     sizes = {}
     for i, (sub, op) in enumerate(zip(spelled, operands)):
         for c, s in zip(sub, op.shape):
             if sizes.setdefault(c, s) != s and s != 1 and sizes[c] != 1:
                 raise RuntimeError(
                     f"einsum(): subscript {c} has size {s} for operand {i} which does not "
-                    f"broadcast with previously seen size {sizes[c]}")
+                    f"broadcast with previously seen size {sizes[c]}"
+                )
     return spelled, out
 
 

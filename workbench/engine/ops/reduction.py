@@ -17,8 +17,25 @@ from ..autograd.function import _TYPE_NAMES, Op
 from ._util import dims_tuple, wrap_dim
 
 __all__ = [
-    "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "norm", "logsumexp",
-    "cumsum", "argmax", "argmin", "sum_to", "all", "any", "softmax", "log_softmax",
+    "sum",
+    "mean",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "var",
+    "std",
+    "norm",
+    "logsumexp",
+    "cumsum",
+    "argmax",
+    "argmin",
+    "sum_to",
+    "all",
+    "any",
+    "softmax",
+    "log_softmax",
 ]
 
 
@@ -79,6 +96,7 @@ def _np_dtype(dtype):
 
 # ----- sum, mean, prod -----------------------------------------------------------------------
 
+
 def expand_to(g, shape):
     """`expand` for backward formulas: Tensors normally, raw arrays in an array-mode backward
     (where it is NumPy's or CuPy's read-only broadcast view)."""
@@ -138,7 +156,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is None and not input.dtype.is_floating_point:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_TYPE_NAMES[input.dtype.name]}")
+            f"or complex dtype. Got: {_TYPE_NAMES[input.dtype.name]}"
+        )
     op = Mean if dim is None else MeanDim
     return op.apply(input, dim=_reduced_dims(dim, input), keepdim=keepdim, dtype=_np_dtype(dtype))
 
@@ -192,11 +211,13 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
         return Prod.apply(input, dim=None, keepdim=False, dtype=_np_dtype(dtype))
     if not isinstance(dim, int):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
-    return ProdDim.apply(input, dim=_reduced_dims(dim, input), keepdim=keepdim,
-                         dtype=_np_dtype(dtype))
+    return ProdDim.apply(
+        input, dim=_reduced_dims(dim, input), keepdim=keepdim, dtype=_np_dtype(dtype)
+    )
 
 
 # ----- max, min, amax, amin ------------------------------------------------------------------
+
 
 class Amax(Op):
     @staticmethod
@@ -303,7 +324,8 @@ def _check_nonempty(name, input, dim):
     if dim is None and input.numel() == 0:
         raise RuntimeError(
             f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
-            "the reduction dim with the 'dim' argument.")
+            "the reduction dim with the 'dim' argument."
+        )
     if dim is not None and input.ndim:
         for d in dim:
             if input.shape[d] == 0:
@@ -370,12 +392,12 @@ def _arg(name, input, dim, keepdim, smallest):
         raise RuntimeError(f"{name}(): does not support bool input")
     d = None if dim is None else wrap_dim(dim, input.ndim)
     if d is None and input.numel() == 0:
-        raise IndexError(f"{name}(): Expected reduction dim to be specified for "
-                         "input.numel() == 0.")
+        raise IndexError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+        )
     if d is not None and input.ndim and input.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-    return (Argmin if smallest else Argmax).apply(input, dim=d, keepdim=keepdim,
-                                                  smallest=smallest)
+    return (Argmin if smallest else Argmax).apply(input, dim=d, keepdim=keepdim, smallest=smallest)
 
 
 def argmax(input, dim=None, keepdim=False):
@@ -387,6 +409,7 @@ def argmin(input, dim=None, keepdim=False):
 
 
 # ----- var, std ------------------------------------------------------------------------------
+
 
 def _sum_of_squares(ctx, a, dim, correction, keepdim):
     """Centered sum of squares and the divisor max(N - correction, 0).
@@ -443,8 +466,10 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # var(unbiased)
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
-        raise TypeError(f"{name}() received an invalid combination of arguments: pass either "
-                        "'unbiased' or 'correction', not both")
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments: pass either "
+            "'unbiased' or 'correction', not both"
+        )
     if not input.dtype.is_floating_point:
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
@@ -453,7 +478,10 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     if _count(input.shape, dims) - correction <= 0:
         warnings.warn(
             f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
-            "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+            "reduction factor (input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
     return dict(dim=dims, correction=correction, keepdim=keepdim)
 
 
@@ -466,6 +494,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 # ----- norm, logsumexp -----------------------------------------------------------------------
+
 
 class LinalgVectorNorm(Op):
     @staticmethod
@@ -519,19 +548,23 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     if not input.dtype.is_floating_point:
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_TYPE_NAMES[input.dtype.name]}")
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as "
+            f"input. Got {_TYPE_NAMES[input.dtype.name]}"
+        )
     if isinstance(p, str):
         if p == "nuc":
             raise NotImplementedError("norm(p='nuc'): the nuclear norm is not supported")
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if dim is not None and not isinstance(dim, int) and len(dim) > 2:
-            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
-                               + " ".join(str(d) for d in dim))
+            raise RuntimeError(
+                "linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(str(d) for d in dim)
+            )
         p = 2
-    return LinalgVectorNorm.apply(input, ord=float(p), dim=_reduced_dims(dim, input),
-                                  keepdim=keepdim)
+    return LinalgVectorNorm.apply(
+        input, ord=float(p), dim=_reduced_dims(dim, input), keepdim=keepdim
+    )
 
 
 class Logsumexp(Op):
@@ -570,6 +603,7 @@ def logsumexp(input, dim, keepdim=False):
 
 # ----- cumsum --------------------------------------------------------------------------------
 
+
 class Cumsum(Op):
     @staticmethod
     def forward(ctx, a, dim, dtype=None, reverse=False):
@@ -598,6 +632,7 @@ def cumsum(input, dim, *, dtype=None):
 
 # ----- sum_to: undoing broadcasting --------------------------------------------------------
 
+
 class SumTo(Op):
     """Sums a broadcast gradient back to the shape of the input that was broadcast."""
 
@@ -608,7 +643,8 @@ class SumTo(Op):
         if lead < 0:
             raise ValueError("cannot sum to a shape with more dims")
         axes = tuple(range(lead)) + tuple(
-            i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
+            i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1
+        )
         for i, s in enumerate(shape):
             if s != 1 and a.shape[i + lead] != s:
                 raise ValueError(f"shape {a.shape} does not broadcast from {shape}")

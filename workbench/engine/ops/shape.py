@@ -20,10 +20,36 @@ from ._util import wrap_dim
 from .indexing import Slice, _xp, variant
 
 __all__ = [
-    "reshape", "flatten", "unflatten", "ravel", "expand", "broadcast_to", "broadcast_tensors",
-    "broadcast_shapes", "permute", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis",
-    "t", "squeeze", "unsqueeze", "repeat_interleave", "cat", "concat", "concatenate", "stack",
-    "split", "chunk", "unbind", "narrow", "flip", "roll", "tril", "triu",
+    "reshape",
+    "flatten",
+    "unflatten",
+    "ravel",
+    "expand",
+    "broadcast_to",
+    "broadcast_tensors",
+    "broadcast_shapes",
+    "permute",
+    "transpose",
+    "swapaxes",
+    "swapdims",
+    "movedim",
+    "moveaxis",
+    "t",
+    "squeeze",
+    "unsqueeze",
+    "repeat_interleave",
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "split",
+    "chunk",
+    "unbind",
+    "narrow",
+    "flip",
+    "roll",
+    "tril",
+    "triu",
 ]
 
 
@@ -47,6 +73,7 @@ def _dims(dims, ndim):
 
 # ----- reshape / view -------------------------------------------------------------------------
 
+
 def _infer_shape(shape, numel):
     if -1 not in shape and min(shape, default=0) >= 0 and math.prod(shape) == numel:
         return shape
@@ -61,12 +88,13 @@ def _infer_shape(shape, numel):
             if numel == 0:
                 raise RuntimeError(
                     f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
-                    "unspecified dimension size -1 can be any value and is ambiguous")
+                    "unspecified dimension size -1 can be any value and is ambiguous"
+                )
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         if numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         i = shape.index(-1)
-        return shape[:i] + (numel // known,) + shape[i + 1:]
+        return shape[:i] + (numel // known,) + shape[i + 1 :]
     if known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
@@ -128,7 +156,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s == e:
         return input
     shape = input.shape
-    return reshape(input, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+    return reshape(input, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
 
 def ravel(input):
@@ -149,13 +177,16 @@ def unflatten(input, dim, sizes):
         if inferred is not None:
             sizes = tuple(inferred if s == -1 else s for s in sizes)
     if math.prod(sizes) != size or -1 in sizes:
-        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
-                           f"size of dim {d} ({size}) in the input tensor")
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+            f"size of dim {d} ({size}) in the input tensor"
+        )
     shape = input.shape
-    return reshape(input, shape[:d] + sizes + shape[d + 1:])
+    return reshape(input, shape[:d] + sizes + shape[d + 1 :])
 
 
 # ----- expand -----------------------------------------------------------------------------
+
 
 class Expand(Op):
     view = True
@@ -175,8 +206,9 @@ def _broadcast(a, shape):
     if a.__class__ is not np.ndarray or not a.flags.c_contiguous or not a.size:
         return _xp(a).broadcast_to(a, shape)
     lead = len(shape) - a.ndim
-    strides = (0,) * lead + tuple(st if s == n else 0
-                                  for s, n, st in zip(a.shape, shape[lead:], a.strides))
+    strides = (0,) * lead + tuple(
+        st if s == n else 0 for s, n, st in zip(a.shape, shape[lead:], a.strides)
+    )
     out = np.ndarray(shape, a.dtype, a, 0, strides)
     out.flags.writeable = False  # elements alias each other, as np.broadcast_to's do
     return out
@@ -186,28 +218,35 @@ def expand_shape(shape, sizes, tensor):
     """The shape `expand(sizes)` gives a tensor of `shape`, with PyTorch's errors (which name
     `tensor`'s type: a Tensor, or its legacy type name)."""
     lead = len(sizes) - len(shape)
-    if lead >= 0 and min(sizes, default=0) >= 0 and all(
-            c == s or c == 1 for c, s in zip(shape, sizes[lead:])):
+    if (
+        lead >= 0
+        and min(sizes, default=0) >= 0
+        and all(c == s or c == 1 for c, s in zip(shape, sizes[lead:]))
+    ):
         return sizes
     if lead < 0:
         name = tensor if isinstance(tensor, str) else legacy_type_name(tensor)
         raise RuntimeError(
             f"expand({name}{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
             f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in "
-            f"the tensor ({len(shape)})")
+            f"the tensor ({len(shape)})"
+        )
     out = []
     for i, s in enumerate(sizes):
         cur = shape[i - lead] if i >= lead else None
         if s == -1:
             if cur is None:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
-                                   f"leading, non-existing dimension {i}")
+                raise RuntimeError(
+                    f"The expanded size of the tensor (-1) isn't allowed in a "
+                    f"leading, non-existing dimension {i}"
+                )
             s = cur
         elif cur is not None and cur != 1 and cur != s:
             raise RuntimeError(
                 f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
                 f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
-                f"{list(shape)}")
+                f"{list(shape)}"
+            )
         out.append(s)
     return tuple(out)
 
@@ -237,7 +276,8 @@ def broadcast_shapes(*shapes):
                 raise RuntimeError(
                     f"Attempting to broadcast a dimension of length {s} at {i}! Mismatching "
                     f"argument at index {k} had {shape}; but expected shape should be "
-                    f"broadcastable to {out}")
+                    f"broadcastable to {out}"
+                )
     return Size(out)
 
 
@@ -254,12 +294,14 @@ def broadcast_tensors(*tensors):
                 if a != b and 1 not in (a, b):
                     raise RuntimeError(
                         f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                        f"non-singleton dimension {max(len(shape), t.ndim) - k}") from None
+                        f"non-singleton dimension {max(len(shape), t.ndim) - k}"
+                    ) from None
             raise
     return tuple(expand(t, shape) for t in tensors)
 
 
 # ----- permutations -------------------------------------------------------------------------
+
 
 class Permute(Op):
     view = True
@@ -281,9 +323,11 @@ TransposeT = variant(Permute, "TransposeT", "TBackward0")  # x.t()
 def permute(input, *dims):
     dims = _size_args(dims)
     if len(dims) != input.ndim:
-        raise RuntimeError("permute(sparse_coo): number of dimensions in the tensor input does "
-                           "not match the length of the desired ordering of dimensions i.e. "
-                           f"input.dim() = {input.ndim} is not equal to len(dims) = {len(dims)}")
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does "
+            "not match the length of the desired ordering of dimensions i.e. "
+            f"input.dim() = {input.ndim} is not equal to len(dims) = {len(dims)}"
+        )
     dims = tuple(wrap_dim(d, input.ndim) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
@@ -310,8 +354,7 @@ swapaxes = swapdims = transpose
 
 def t(input):
     if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                           f"{input.ndim}D")
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return _swap(input, 0, 1 if input.ndim == 2 else 0, TransposeT)
 
 
@@ -320,8 +363,10 @@ def movedim(input, source, destination):
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     if len(src) != len(dst):
-        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
-                           f"should contain the same number of dims as destination ({dst} dims)")
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({src} dims) "
+            f"should contain the same number of dims as destination ({dst} dims)"
+        )
     src = [wrap_dim(d, n) for d in src]
     dst = [wrap_dim(d, n) for d in dst]
     for name, ds in (("source", src), ("destination", dst)):
@@ -340,6 +385,7 @@ moveaxis = movedim
 
 
 # ----- squeeze / unsqueeze ----------------------------------------------------------------
+
 
 class Squeeze(Op):
     view = True
@@ -386,6 +432,7 @@ def unsqueeze(input, dim):
 
 # ----- repeat ---------------------------------------------------------------------------------
 
+
 class Repeat(Op):
     @staticmethod
     def forward(ctx, a, repeats):
@@ -405,14 +452,18 @@ class Repeat(Op):
 def repeat(input, *repeats):
     repeats = _size_args(repeats)
     if len(repeats) < input.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
-                           "of dimensions of tensor")
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number "
+            "of dimensions of tensor"
+        )
     for r in repeats:
         if r < 0:
             shape = (1,) * (len(repeats) - input.ndim) + tuple(input.shape)
-            raise RuntimeError(f"Trying to create tensor with negative dimension "
-                               f"{r * shape[repeats.index(r)]}: "
-                               f"{[a * b for a, b in zip(repeats, shape)]}")
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension "
+                f"{r * shape[repeats.index(r)]}: "
+                f"{[a * b for a, b in zip(repeats, shape)]}"
+            )
     return Repeat.apply(input, repeats=repeats)
 
 
@@ -430,7 +481,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if counts.shape[0] != input.shape[d]:
             raise RuntimeError(
                 f"repeats must have the same size as input along dim, but got repeats.size(0) = "
-                f"{counts.shape[0]} and input.size({d}) = {input.shape[d]}")
+                f"{counts.shape[0]} and input.size({d}) = {input.shape[d]}"
+            )
         if counts.size and int(counts.min()) < 0:
             raise RuntimeError("Repeats must be non-negative")
         xp = _xp(counts)
@@ -442,12 +494,13 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if r < 0:
         raise RuntimeError("Repeats must be non-negative")
     shape = list(input.shape)
-    big = unsqueeze(input, d + 1).expand(*shape[:d + 1], r, *shape[d + 1:])
+    big = unsqueeze(input, d + 1).expand(*shape[: d + 1], r, *shape[d + 1 :])
     shape[d] *= r
     return reshape(big.clone(), shape)  # expand + clone + view, PyTorch's own composition
 
 
 # ----- cat / stack / split / unbind -----------------------------------------------------------
+
 
 class Cat(Op):
     @staticmethod
@@ -471,8 +524,9 @@ def _tensor_list(tensors):
     tensors = list(tensors)
     for i, t in enumerate(tensors):
         if not isinstance(t, _f.Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t).__name__}")
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
+            )
     if not tensors:
         return tensors
     dt = tensors[0].dtype
@@ -495,13 +549,15 @@ def cat(tensors, dim=0):
     for i, t in kept:
         if t.ndim != ref.ndim:
             raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}"
+            )
         for k in range(ref.ndim):
             if k != d and t.shape[k] != ref.shape[k]:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the "
-                    "list.")
+                    "list."
+                )
     return Cat.apply(*(t for _, t in kept), dim=d)
 
 
@@ -528,7 +584,8 @@ def stack(tensors, dim=0):
         if t.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
-                f"and {list(t.shape)} at entry {i}")
+                f"and {list(t.shape)} at entry {i}"
+            )
     return Stack.apply(*tensors, dim=wrap_dim(dim, len(shape) + 1))
 
 
@@ -563,17 +620,21 @@ def split(tensor, split_size_or_sections, dim=0):
     if isinstance(split_size_or_sections, (list, tuple)):
         sizes = tuple(operator.index(s) for s in split_size_or_sections)
         if any(s < 0 for s in sizes):
-            raise RuntimeError("split_with_sizes expects split_sizes have only non-negative "
-                               f"entries, but got split_sizes={list(sizes)}")
+            raise RuntimeError(
+                "split_with_sizes expects split_sizes have only non-negative "
+                f"entries, but got split_sizes={list(sizes)}"
+            )
         if sum(sizes) != size:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
-                f"size at dimension {d}), but got split_sizes={list(sizes)}")
+                f"size at dimension {d}), but got split_sizes={list(sizes)}"
+            )
         return _mark_views(SplitWithSizes.apply(tensor, dim=d, sizes=sizes), tensor)
     n = operator.index(split_size_or_sections)
     if n == 0 and size != 0:
-        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
-                           f"size of {size}")
+        raise RuntimeError(
+            f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+        )
     if n < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={n}")
     count = max(-(-size // n), 1) if n else 1
@@ -617,17 +678,18 @@ def narrow(input, dim, start, length):
     start, length = operator.index(start), operator.index(length)
     size = input.shape[d]
     if not -size <= start <= size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but "
-                         f"got {start})")
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-size}, {size}], but got {start})"
+        )
     if start < 0:
         start += size
     if start + length > size:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
-                           f"({size}).")
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return Slice.apply(input, index=(slice(None),) * d + (slice(start, start + length),))
 
 
 # ----- flip / roll / tril / triu --------------------------------------------------------------
+
 
 class Flip(Op):
     @staticmethod
@@ -660,13 +722,13 @@ def roll(input, shifts, dims=None):
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
         if len(shifts) != 1:
-            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
-                               "dims:0")
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
         return Roll.apply(input, shifts=shifts, dims=None)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
-        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
-                           f"{len(dims)}")
+        raise RuntimeError(
+            f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
     dims = tuple(wrap_dim(d, input.ndim) for d in dims)
     return Roll.apply(input, shifts=shifts, dims=dims if input.ndim else None)
 
@@ -711,7 +773,8 @@ _T_DEPRECATED = (
     "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
     "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
     "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
-    "tensor.")
+    "tensor."
+)
 
 
 class ShapeMethods:
@@ -769,16 +832,24 @@ class ShapeMethods:
     def T(self):
         n = self.ndim
         if n != 2:
-            msg = _T_DEPRECATED if n else ("Tensor.T is deprecated on 0-D tensors. This "
-                                           "function is the identity in these cases.")
+            msg = (
+                _T_DEPRECATED
+                if n
+                else (
+                    "Tensor.T is deprecated on 0-D tensors. This "
+                    "function is the identity in these cases."
+                )
+            )
             warnings.warn(msg, UserWarning, stacklevel=2)
         return Permute.apply(self, dims=tuple(reversed(range(n))))
 
     @property
     def mT(self):
         if self.ndim < 2:
-            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
-                               f"Got {self.ndim}-D tensor.")
+            raise RuntimeError(
+                "tensor.mT is only supported on matrices or batches of matrices. "
+                f"Got {self.ndim}-D tensor."
+            )
         return transpose(self, -2, -1)
 
     def squeeze(self, dim=None):

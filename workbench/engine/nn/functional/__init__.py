@@ -19,5 +19,14 @@ from .pooling import __all__ as _pooling_all
 from .sparse import *  # noqa: F403
 from .sparse import __all__ as _sparse_all
 
-__all__ = [*_activation_all, *_conv_all, *_dropout_all, *_linear_all, *_loss_all,
-           *_normalization_all, *_padding_all, *_pooling_all, *_sparse_all]
+__all__ = [
+    *_activation_all,
+    *_conv_all,
+    *_dropout_all,
+    *_linear_all,
+    *_loss_all,
+    *_normalization_all,
+    *_padding_all,
+    *_pooling_all,
+    *_sparse_all,
+]

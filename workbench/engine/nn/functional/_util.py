@@ -8,9 +8,17 @@ import numpy as np
 
 from ...autograd import function as _f
 
-_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long",
-          "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
-          "bool": "bool"}
+_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "int64": "long",
+    "int32": "int",
+    "int16": "short",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
 
 
 def xp_of(a):
@@ -60,8 +68,12 @@ def check_reduction(reduction, size_average=None, reduce=None):
         size_average = True if size_average is None else size_average
         reduce = True if reduce is None else reduce
         reduction = ("mean" if size_average else "sum") if reduce else "none"
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+        warnings.warn(
+            "size_average and reduce args will be deprecated, please use "
+            f"reduction='{reduction}' instead.",
+            UserWarning,
+            stacklevel=3,
+        )
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
@@ -71,7 +83,7 @@ def require_float(t, kernel):
     """PyTorch's float-only kernels reject integer tensors with this message."""
     if t._data.dtype.kind != "f":
         name = _f._TYPE_NAMES[t._data.dtype.name]
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
 
 
 def c_type_name(t) -> str:

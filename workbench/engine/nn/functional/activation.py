@@ -15,8 +15,22 @@ from ...ops.elementwise import sigmoid, tanh, where
 from ._util import require_float, xp_of
 
 __all__ = [
-    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu",
-    "tanh", "sigmoid", "softplus", "logsigmoid", "hardtanh", "hardtanh_", "softmax",
+    "relu",
+    "relu_",
+    "relu6",
+    "leaky_relu",
+    "leaky_relu_",
+    "elu",
+    "elu_",
+    "gelu",
+    "silu",
+    "tanh",
+    "sigmoid",
+    "softplus",
+    "logsigmoid",
+    "hardtanh",
+    "hardtanh_",
+    "softmax",
     "log_softmax",
 ]
 
@@ -31,10 +45,15 @@ _TANH_C = 0.044715
 # for |x| < 2, and x exp(x^2) erfc(x) as a function of 8/x^2 for 2 <= |x| < 6 (beyond 6 erf
 # rounds to +-1). Accurate to a few ulp in float64; float32 input gets shorter series.
 
+
 def _erf_series(deg_small, deg_large):
     def small(t):  # t in [-1, 1] <-> u = x^2 in [0, 4]
-        return np.array([math.erf(math.sqrt(u)) / math.sqrt(u) if u > 0 else 2 / math.sqrt(
-            math.pi) for u in 2 * t + 2])
+        return np.array(
+            [
+                math.erf(math.sqrt(u)) / math.sqrt(u) if u > 0 else 2 / math.sqrt(math.pi)
+                for u in 2 * t + 2
+            ]
+        )
 
     def large(t):  # t in [-1, 1] <-> s = 8/x^2 in [2/9, 2]
         x = np.sqrt(8 / ((t + 1) * (8 / 9) + 2 / 9))
@@ -90,6 +109,7 @@ def _erf(a):
 
 
 # ----- piecewise-linear ------------------------------------------------------------------------
+
 
 class LeakyRelu(Op):
     @staticmethod
@@ -154,6 +174,7 @@ def relu6(input, inplace=False):
 
 
 # ----- smooth ----------------------------------------------------------------------------------
+
 
 class Elu(Op):
     @staticmethod
@@ -280,6 +301,7 @@ def logsigmoid(input):
 
 # ----- softmax ---------------------------------------------------------------------------------
 
+
 class Softmax(Op):
     @staticmethod
     def forward(ctx, a, dim):
@@ -320,8 +342,12 @@ class LogSoftmax(Op):
 
 
 def _softmax_dim(name, ndim):
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", UserWarning, stacklevel=3)
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call "
+        "to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 

@@ -21,6 +21,7 @@ __all__ = ["conv2d", "conv1d", "conv_transpose2d"]
 
 # ----- array kernels ---------------------------------------------------------------------------
 
+
 def _as_strided(a, shape, strides):
     if a.__class__ is np.ndarray:
         return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
@@ -51,16 +52,22 @@ def _cols(x, kernel, stride, pads, dilation, groups, out_hw):
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
     s_n, s_c, s_h, s_w = xp_.strides
     cg = c // groups
-    win = _as_strided(xp_, (groups, cg, kh, kw, n, oh, ow),
-                      (s_c * cg, s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw))
+    win = _as_strided(
+        xp_,
+        (groups, cg, kh, kw, n, oh, ow),
+        (s_c * cg, s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw),
+    )
     return win.reshape(groups, cg * kh * kw, n * oh * ow)
 
 
 def _grad_rows(g, groups):
     """(N, O, oh, ow) -> (groups, O/groups, N*oh*ow), the layout the matrix products want."""
     n, o, oh, ow = g.shape
-    return g.reshape(n, groups, o // groups, oh * ow).transpose(1, 2, 0, 3).reshape(
-        groups, o // groups, n * oh * ow)
+    return (
+        g.reshape(n, groups, o // groups, oh * ow)
+        .transpose(1, 2, 0, 3)
+        .reshape(groups, o // groups, n * oh * ow)
+    )
 
 
 def _conv(x, w, stride, pads, dilation, groups):
@@ -70,8 +77,9 @@ def _conv(x, w, stride, pads, dilation, groups):
     ow = out_size(x.shape[3], kw, stride[1], pads[2] + pads[3], dilation[1])
     cols = _cols(x, (kh, kw), stride, pads, dilation, groups, (oh, ow))
     out = w.reshape(groups, o // groups, cg * kh * kw) @ cols  # (groups, O/groups, N*oh*ow)
-    return out.reshape(groups, o // groups, n, oh, ow).transpose(2, 0, 1, 3, 4).reshape(
-        n, o, oh, ow)
+    return (
+        out.reshape(groups, o // groups, n, oh, ow).transpose(2, 0, 1, 3, 4).reshape(n, o, oh, ow)
+    )
 
 
 def _conv_input_grad(g, w, in_hw, stride, pads, dilation, groups):
@@ -88,11 +96,14 @@ def _conv_input_grad(g, w, in_hw, stride, pads, dilation, groups):
     xpad = xp.zeros((n, groups, cg, h + t + b, wd + l + r), dtype=g.dtype)
     for i in range(kh):
         for j in range(kw):
-            xpad[..., i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                 j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j].transpose(2, 0, 1, 3, 4)
+            xpad[
+                ...,
+                i * dh : i * dh + sh * (oh - 1) + 1 : sh,
+                j * dw : j * dw + sw * (ow - 1) + 1 : sw,
+            ] += cols[:, :, i, j].transpose(2, 0, 1, 3, 4)
     xpad = xpad.reshape(n, groups * cg, h + t + b, wd + l + r)
     if t or b or l or r:
-        xpad = xp.ascontiguousarray(xpad[:, :, t:t + h, l:l + wd])
+        xpad = xp.ascontiguousarray(xpad[:, :, t : t + h, l : l + wd])
     return xpad
 
 
@@ -105,6 +116,7 @@ def _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups):
 
 
 # ----- ops -------------------------------------------------------------------------------------
+
 
 class Convolution(Op):
     """conv2d (or, with `transposed`, conv_transpose2d) plus bias: ConvolutionBackward0."""
@@ -136,7 +148,7 @@ class Convolution(Op):
                 gw = ConvolutionBackward.apply(x, grad, wrt="weight", size=w.shape[2:], cfg=cfg)
         if len(need) > 2 and need[2]:
             gb = grad.sum((0, 2, 3))
-        return (gx, gw, gb)[:len(need)]
+        return (gx, gw, gb)[: len(need)]
 
 
 class ConvolutionBackward(Op):
@@ -173,6 +185,7 @@ class ConvolutionBackward(Op):
 
 # ----- functional forms ------------------------------------------------------------------------
 
+
 def _type_name(t):
     from ...autograd.function import legacy_type_name
 
@@ -183,16 +196,20 @@ def _check_types(input, weight, bias):
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(
             f"Input type ({_type_name(input)}) and weight type ({_type_name(weight)}) should be "
-            "the same or input should be a MKLDNN tensor and weight is a dense tensor")
+            "the same or input should be a MKLDNN tensor and weight is a dense tensor"
+        )
     if bias is not None and bias._data.dtype != input._data.dtype:
         from ._util import c_type_name
 
-        raise RuntimeError(f"Input type ({c_type_name(input)}) and bias type "
-                           f"({c_type_name(bias)}) should be the same")
+        raise RuntimeError(
+            f"Input type ({c_type_name(input)}) and bias type "
+            f"({c_type_name(bias)}) should be the same"
+        )
     if input.device != weight.device:
         raise RuntimeError(
             f"Input type ({_type_name(input)}) and weight type ({_type_name(weight)}) should be "
-            "the same")
+            "the same"
+        )
 
 
 def _param(value, name):
@@ -200,7 +217,8 @@ def _param(value, name):
     if len(v) != 2:
         raise RuntimeError(
             f"expected {name} to be a single integer value or a list of 2 values to match the "
-            f"convolution dimensions, but got {name}={list(v)}")
+            f"convolution dimensions, but got {name}={list(v)}"
+        )
     return v
 
 
@@ -214,16 +232,20 @@ def _same_pads(kernel, dilation):
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if input.ndim not in (3, 4):
-        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
-                           f"input of size: {list(input.shape)}")
+        raise RuntimeError(
+            "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
+            f"input of size: {list(input.shape)}"
+        )
     if weight.ndim != 4:
         raise RuntimeError(
             "expected stride to be a single integer value or a list of "
             f"{weight.ndim - 2} values to match the convolution dimensions, but got "
-            f"stride={list(ntuple(stride, 2))}")
+            f"stride={list(ntuple(stride, 2))}"
+        )
     if input.ndim == 3:
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
-                      groups).squeeze(0)
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(
+            0
+        )
     _check_types(input, weight, bias)
     stride, dilation = _param(stride, "stride"), _param(dilation, "dilation")
     kernel = tuple(weight.shape[2:])
@@ -235,9 +257,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
             pads = _same_pads(kernel, dilation)
             if any(d * (k - 1) % 2 for k, d in zip(kernel, dilation)):
-                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
-                              "require a zero-padded copy of the input be created",
-                              UserWarning, stacklevel=2)
+                warnings.warn(
+                    "Using padding='same' with even kernel lengths and odd dilation may "
+                    "require a zero-padded copy of the input be created",
+                    UserWarning,
+                    stacklevel=2,
+                )
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
@@ -255,16 +280,19 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if o % groups:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-            f"but got weight of size [{list(weight.shape)}] instead")
+            f"but got weight of size [{list(weight.shape)}] instead"
+        )
     if input.shape[1] != weight.shape[1] * groups:
         raise RuntimeError(
             f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
             f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
-            f"{input.shape[1]} channels instead")
+            f"{input.shape[1]} channels instead"
+        )
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != o):
         raise RuntimeError(
             f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
-            f"{o} elements, but got bias of size {list(bias.shape)} instead")
+            f"{o} elements, but got bias of size {list(bias.shape)} instead"
+        )
     hp = input.shape[2] + pads[0] + pads[1]
     wp = input.shape[3] + pads[2] + pads[3]
     eh = dilation[0] * (kernel[0] - 1) + 1
@@ -272,7 +300,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if hp < eh or wp < ew:
         raise RuntimeError(
             f"Calculated padded input size per channel: ({hp} x {wp}). Kernel size: ({eh} x "
-            f"{ew}). Kernel size can't be greater than actual input size")
+            f"{ew}). Kernel size can't be greater than actual input size"
+        )
     cfg = (stride, pads, dilation, groups)
     if bias is None:
         return Convolution.apply(input, weight, cfg=cfg)
@@ -282,23 +311,36 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv2d over a height-1 image."""
     if input.ndim not in (2, 3):
-        raise RuntimeError("Expected 2D (unbatched) or 3D (batched) input to conv1d, but got "
-                           f"input of size: {list(input.shape)}")
+        raise RuntimeError(
+            "Expected 2D (unbatched) or 3D (batched) input to conv1d, but got "
+            f"input of size: {list(input.shape)}"
+        )
     if not isinstance(padding, str):
         padding = (0, ntuple(padding, 1)[0])
-    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, ntuple(stride, 1)[0]),
-                 padding, (1, ntuple(dilation, 1)[0]), groups)
+    out = conv2d(
+        input.unsqueeze(-2),
+        weight.unsqueeze(-2),
+        bias,
+        (1, ntuple(stride, 1)[0]),
+        padding,
+        (1, ntuple(dilation, 1)[0]),
+        groups,
+    )
     return out.squeeze(-2)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
     if input.ndim not in (3, 4):
-        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, "
-                           f"but got input of size: {list(input.shape)}")
+        raise RuntimeError(
+            "Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, "
+            f"but got input of size: {list(input.shape)}"
+        )
     if input.ndim == 3:
-        return conv_transpose2d(input.unsqueeze(0), weight, bias, stride, padding,
-                                output_padding, groups, dilation).squeeze(0)
+        return conv_transpose2d(
+            input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups, dilation
+        ).squeeze(0)
     _check_types(input, weight, bias)
     stride, dilation = _param(stride, "stride"), _param(dilation, "dilation")
     (ph, pw), (oph, opw) = _param(padding, "padding"), _param(output_padding, "output_padding")
@@ -306,12 +348,15 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise RuntimeError(
             f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
             f"{list(input.shape)} to have {weight.shape[0]} channels, but got {input.shape[1]} "
-            "channels instead")
+            "channels instead"
+        )
     if oph >= max(stride[0], dilation[0]) or opw >= max(stride[1], dilation[1]):
-        raise RuntimeError("output padding must be smaller than either stride or dilation, but "
-                           f"got output_padding_height: {oph} output_padding_width: {opw} "
-                           f"stride_height: {stride[0]} stride_width: {stride[1]} "
-                           f"dilation_height: {dilation[0]} dilation_width: {dilation[1]}")
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but "
+            f"got output_padding_height: {oph} output_padding_width: {opw} "
+            f"stride_height: {stride[0]} stride_width: {stride[1]} "
+            f"dilation_height: {dilation[0]} dilation_width: {dilation[1]}"
+        )
     kh, kw = weight.shape[2:]
     oh = (input.shape[2] - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + oph + 1
     ow = (input.shape[3] - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + opw + 1

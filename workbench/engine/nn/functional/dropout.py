@@ -21,15 +21,18 @@ def _mask(input, shape, p):
     keep = default_generator._rng.random(shape, dtype=np.float32) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     mask = np.where(keep, np.asarray(scale, dtype=input._data.dtype), 0).astype(
-        input._data.dtype, copy=False)
+        input._data.dtype, copy=False
+    )
     xp = input._xp
     return Tensor._make(mask if xp is np else xp.asarray(mask))
 
 
 def _apply(input, shape, p, inplace):
     if input._data.dtype.kind != "f":  # the scaled mask is floating; PyTorch refuses to cast
-        raise RuntimeError("result type Float can't be cast to the desired output type "
-                           f"{_TYPE_NAMES[input._data.dtype.name]}")
+        raise RuntimeError(
+            "result type Float can't be cast to the desired output type "
+            f"{_TYPE_NAMES[input._data.dtype.name]}"
+        )
     mask = _mask(input, shape, p)
     return input.mul_(mask) if inplace else input * mask
 
@@ -44,8 +47,10 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def _feature_dropout(input, p, training, inplace, batched_ndim, name):
     _check_p(p)
     if input.ndim not in (batched_ndim - 1, batched_ndim):
-        raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but "
-                           f"received a {input.ndim}D input.")
+        raise RuntimeError(
+            f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but "
+            f"received a {input.ndim}D input."
+        )
     if not training or p == 0.0:
         return input
     # one draw per channel, shared over the spatial dims

@@ -43,7 +43,7 @@ class Addmm(Op):
                 gw = grad.unsqueeze(1) * x
             if len(need) > 2 and need[2]:
                 gb = grad
-            return (gx, gw, gb)[:len(need)]
+            return (gx, gw, gb)[: len(need)]
         g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
         if need[0]:
             gx = g2.matmul(w)
@@ -54,7 +54,7 @@ class Addmm(Op):
             gw = g2.t().matmul(x2)
         if len(need) > 2 and need[2]:
             gb = g2.sum(0)
-        return (gx, gw, gb)[:len(need)]
+        return (gx, gw, gb)[: len(need)]
 
 
 def _backward_arrays(x, w, g, need):
@@ -62,7 +62,7 @@ def _backward_arrays(x, w, g, need):
     gx = Tensor._make((g2 @ w).reshape(x.shape)) if need[0] else None
     gw = Tensor._make(g2.T @ x.reshape(-1, w.shape[1])) if need[1] else None
     gb = Tensor._make(g2.sum(0)) if len(need) > 2 and need[2] else None
-    return (gx, gw, gb)[:len(need)]
+    return (gx, gw, gb)[: len(need)]
 
 
 class Mm(Addmm):
@@ -91,11 +91,13 @@ def _linear_checked(input, weight, bias):
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(
             f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
-            f"{weight.ndim}D")
+            f"{weight.ndim}D"
+        )
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {c_type_name(input)} != "
-            f"{c_type_name(weight)}")
+            f"{c_type_name(weight)}"
+        )
     if weight.ndim == 1:  # a vector of weights: a plain dot product, rare enough to compose
         out = input.matmul(weight)
         return out if bias is None else out + bias
@@ -103,7 +105,8 @@ def _linear_checked(input, weight, bias):
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim > 1 else 1
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-            f"{weight.shape[1]}x{weight.shape[0]})")
+            f"{weight.shape[1]}x{weight.shape[0]})"
+        )
     if bias is None:
         return Mm.apply(input, weight)
     if bias.ndim > 1 or (bias.ndim == 1 and bias.shape[0] not in (1, weight.shape[0])):
@@ -111,9 +114,11 @@ def _linear_checked(input, weight, bias):
         raise RuntimeError(
             f"The expanded size of the tensor ({weight.shape[0]}) must match the existing size "
             f"({bias.shape[-1]}) at non-singleton dimension {len(out_shape) - 1}.  Target sizes: "
-            f"{out_shape}.  Tensor sizes: {list(bias.shape)}")
+            f"{out_shape}.  Tensor sizes: {list(bias.shape)}"
+        )
     if bias._data.dtype != input._data.dtype:
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {c_type_name(bias)} != "
-            f"{c_type_name(input)}")
+            f"{c_type_name(input)}"
+        )
     return Addmm.apply(input, weight, bias)

@@ -16,8 +16,14 @@ from ._util import check_reduction, tensor_like, xp_of
 from .activation import log_softmax, softplus
 
 __all__ = [
-    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
 ]
 
 
@@ -35,8 +41,10 @@ def _broadcast_shape(a, b):
     sa, sb = [1] * (n - len(sa)) + sa, [1] * (n - len(sb)) + sb
     for i, (x, y) in enumerate(zip(sa, sb)):
         if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
-                               f"at non-singleton dimension {i}")
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                f"at non-singleton dimension {i}"
+            )
     return tuple(max(x, y) for x, y in zip(sa, sb))
 
 
@@ -45,11 +53,15 @@ def _warn_size(input, target):
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.", UserWarning, stacklevel=3)
+            "Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
     _broadcast_shape(input, target)
 
 
 # ----- pointwise regression losses ---------------------------------------------------------
+
 
 class _DiffLoss(Op):
     """loss(input - target), reduced; subclasses give the value (arrays) and slope (Tensors)."""
@@ -149,6 +161,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 # ----- negative log likelihood / cross entropy ---------------------------------------------
 
+
 class NllLoss(Op):
     """-w[t] * logp[t] per sample; 'mean' divides by the summed weights of counted targets.
 
@@ -196,45 +209,68 @@ def _type_name(t):
     return _TYPE_NAMES[t._data.dtype.name]
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
+def nll_loss(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
+):
     reduction = check_reduction(reduction, size_average, reduce)
     if target._data.dtype not in (np.int64, np.uint8):
         raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_type_name(target)}")
+            f"expected target dtype to be Long or Byte, but got {_type_name(target)}"
+        )
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     if input.ndim == 1:  # one sample without a batch dim
         if target.ndim != 0:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        out = nll_loss(input.unsqueeze(0), target.reshape(1), weight, None, ignore_index, None,
-                       reduction)
+        out = nll_loss(
+            input.unsqueeze(0), target.reshape(1), weight, None, ignore_index, None, reduction
+        )
         return out.squeeze(0) if reduction == "none" else out
     if target.ndim == 0 or input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0] if target.ndim else 0}).")
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target "
+            f"batch_size ({target.shape[0] if target.ndim else 0})."
+        )
     c = input.shape[1]
     if tuple(target.shape[1:]) != tuple(input.shape[2:]):
         if input.ndim == 3:
-            raise RuntimeError(f"Expected target size {[input.shape[0], *input.shape[2:]]}, got "
-                               f"{list(target.shape)}")
-        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: "
-                           f"{list(target.shape)}")
+            raise RuntimeError(
+                f"Expected target size {[input.shape[0], *input.shape[2:]]}, got "
+                f"{list(target.shape)}"
+            )
+        raise RuntimeError(
+            f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}"
+        )
     if weight is not None and (weight.ndim != 1 or weight.numel() != c):
-        raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
-                           f"classes but got weight tensor of shape: {list(weight.shape)}")
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)}"
+        )
     t = target._data
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bool(bad.any()):
         raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
     op = NllLoss if input.ndim == 2 else NllLoss2D
     w = None if weight is None else weight._data.astype(input._data.dtype, copy=False)
-    return op.apply(input, target=t.astype(np.int64, copy=False), weight=w,
-                    ignore_index=ignore_index, reduction=reduction)
+    return op.apply(
+        input,
+        target=t.astype(np.int64, copy=False),
+        weight=w,
+        ignore_index=ignore_index,
+        reduction=reduction,
+    )
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
-                  reduce=None, reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     reduction = check_reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -268,12 +304,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim):
     if target._data.dtype.kind != "f":
-        raise RuntimeError("Expected floating point type for target with class probabilities, "
-                           f"got {_type_name(target)}")
+        raise RuntimeError(
+            "Expected floating point type for target with class probabilities, "
+            f"got {_type_name(target)}"
+        )
     n_classes = logp.shape[class_dim]
     if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
-        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
-                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {n_classes} classes "
+            f"or no classes but got weight tensor of shape: {list(weight.shape)}"
+        )
     if label_smoothing > 0.0:
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
     prod = logp * target
@@ -289,6 +329,7 @@ def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class
 
 
 # ----- binary cross entropy --------------------------------------------------------------------
+
 
 class BinaryCrossEntropy(Op):
     @staticmethod
@@ -359,13 +400,15 @@ def _const(w, ref):
     return None if w is None else w._data.astype(ref._data.dtype, copy=False)
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean"
+):
     reduction = check_reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}) is deprecated. Please ensure they have the same size.")
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
     x = input._data
     if x.size and bool(((x < 0) | (x > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -375,13 +418,18 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
     reduction = check_reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
-                         f"({input.shape})")
+        raise ValueError(
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )
     return BinaryCrossEntropyWithLogits.apply(
-        input, target, weight=_const(weight, input), pos_weight=_const(pos_weight, input),
-        reduction=reduction)
-
+        input,
+        target,
+        weight=_const(weight, input),
+        pos_weight=_const(pos_weight, input),
+        reduction=reduction,
+    )

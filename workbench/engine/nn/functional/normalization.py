@@ -47,8 +47,11 @@ def _norm_backward(ctx, grad, x, w, axes, param_axes, wshape, eps, batch_stats=T
         gx = gw = gb = None
         if need[0]:
             if batch_stats:
-                gx = rstd * (gxhat - gxhat.mean(axis=axes, keepdims=True)
-                             - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True))
+                gx = rstd * (
+                    gxhat
+                    - gxhat.mean(axis=axes, keepdims=True)
+                    - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)
+                )
             else:
                 gx = gxhat * rstd
             gx = Tensor._make(gx.astype(xa.dtype, copy=False))
@@ -57,7 +60,7 @@ def _norm_backward(ctx, grad, x, w, axes, param_axes, wshape, eps, batch_stats=T
             gw = Tensor._make((ga * xhat).sum(axis=param_axes))
         if len(need) > 2 and need[2]:
             gb = Tensor._make(ga.sum(axis=param_axes))
-        return (gx, gw, gb)[:len(need)]
+        return (gx, gw, gb)[: len(need)]
     if batch_stats:
         xc = x - x.mean(axes, keepdim=True)
         rstd = ((xc * xc).mean(axes, keepdim=True) + eps) ** -0.5
@@ -69,8 +72,11 @@ def _norm_backward(ctx, grad, x, w, axes, param_axes, wshape, eps, batch_stats=T
     gx = gw = gb = None
     if need[0]:
         if batch_stats:
-            gx = rstd * (gxhat - gxhat.mean(axes, keepdim=True)
-                         - xhat * (gxhat * xhat).mean(axes, keepdim=True))
+            gx = rstd * (
+                gxhat
+                - gxhat.mean(axes, keepdim=True)
+                - xhat * (gxhat * xhat).mean(axes, keepdim=True)
+            )
         else:
             gx = gxhat * rstd
     if len(need) > 1 and need[1]:
@@ -78,7 +84,7 @@ def _norm_backward(ctx, grad, x, w, axes, param_axes, wshape, eps, batch_stats=T
         gw = gw.sum(param_axes) if param_axes else gw
     if len(need) > 2 and need[2]:
         gb = grad.sum(param_axes) if param_axes else grad
-    return (gx, gw, gb)[:len(need)]
+    return (gx, gw, gb)[: len(need)]
 
 
 class NativeLayerNorm(Op):
@@ -87,14 +93,14 @@ class NativeLayerNorm(Op):
         axes = tuple(range(x.ndim - n_dims, x.ndim))
         ctx.axes, ctx.eps = axes, eps
         ctx.save_for_backward(x, w)
-        return _normalize(x, w, b, axes, eps, x.shape[x.ndim - n_dims:], ctx)[0]
+        return _normalize(x, w, b, axes, eps, x.shape[x.ndim - n_dims :], ctx)[0]
 
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         axes = ctx.axes
         lead = tuple(range(axes[0]))
-        return _norm_backward(ctx, grad, x, w, axes, lead, x.shape[axes[0]:], ctx.eps)
+        return _norm_backward(ctx, grad, x, w, axes, lead, x.shape[axes[0] :], ctx.eps)
 
 
 class NativeBatchNorm(Op):
@@ -131,22 +137,26 @@ class NativeBatchNorm(Op):
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
-        return _norm_backward(ctx, grad, x, w, ctx.axes, ctx.axes, ctx.wshape, ctx.eps,
-                              batch_stats=ctx.training)
+        return _norm_backward(
+            ctx, grad, x, w, ctx.axes, ctx.axes, ctx.wshape, ctx.eps, batch_stats=ctx.training
+        )
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     n = len(shape)
-    if n == 0 or tuple(input.shape[input.ndim - n:]) != shape or input.ndim < n:
+    if n == 0 or tuple(input.shape[input.ndim - n :]) != shape or input.ndim < n:
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape [*, "
-            f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}")
+            f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
+        )
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(p.shape) != shape:
-            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
-                               f"{name} of shape {list(p.shape)} and normalized_shape = "
-                               f"{list(shape)}")
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got "
+                f"{name} of shape {list(p.shape)} and normalized_shape = "
+                f"{list(shape)}"
+            )
     return NativeLayerNorm.apply(input, weight, bias, n_dims=n, eps=eps)
 
 
@@ -155,30 +165,43 @@ def _verify_batch_size(size):
     for s in size[2:]:
         n *= s
     if n == 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                         f"torch.Size({list(size)})")
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size "
+            f"torch.Size({list(size)})"
+        )
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     if input.ndim < 2:
         raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
     if training:
         _verify_batch_size(input.shape)
     c = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
     update = training and running_mean is not None and running_var is not None
-    running = (running_mean._data, running_var._data) if running_mean is not None else (None,
-                                                                                         None)
+    running = (running_mean._data, running_var._data) if running_mean is not None else (None, None)
     if training and not update:
         running = (None, None)
-    out = NativeBatchNorm.apply(input, weight, bias, training=training, eps=eps,
-                                momentum=0.0 if momentum is None else momentum, running=running)
+    out = NativeBatchNorm.apply(
+        input,
+        weight,
+        bias,
+        training=training,
+        eps=eps,
+        momentum=0.0 if momentum is None else momentum,
+        running=running,
+    )
     if update:  # written in place by the op: tell anything that saved them
         _bump_version(running_mean)
         _bump_version(running_var)
@@ -189,9 +212,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise groups of channels: layer_norm over (C/G, *) after a reshape."""
     n, c = input.shape[:2]
     if c % num_groups:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by "
-                           f"num_groups, but got input of shape {list(input.shape)} and "
-                           f"num_groups={num_groups}")
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by "
+            f"num_groups, but got input of shape {list(input.shape)} and "
+            f"num_groups={num_groups}"
+        )
     grouped = input.reshape(n, num_groups, -1)
     out = layer_norm(grouped, (grouped.shape[-1],), eps=eps).reshape(input.shape)
     shape = (1, c) + (1,) * (input.ndim - 2)
@@ -200,4 +225,3 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
-

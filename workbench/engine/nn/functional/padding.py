@@ -21,7 +21,8 @@ class ConstantPadNd(Op):
         out = xp_of(x).pad(x, width, constant_values=value) if any(map(any, width)) else x
         crop = [slice(None)] * (x.ndim - len(pads)) + [
             slice(-min(a, 0), out.shape[x.ndim - len(pads) + i] + min(b, 0))
-            for i, (a, b) in enumerate(pads)]
+            for i, (a, b) in enumerate(pads)
+        ]
         out = out[tuple(crop)]
         return out.copy() if out is x or out.base is x else out
 
@@ -73,8 +74,11 @@ class _ScatterPad(Op):
 def _make_pad_ops():
     """One gather/scatter pair per PyTorch node name (ReflectionPad2DBackward0, ...)."""
     ops = {}
-    for mode, base in (("reflect", "ReflectionPad"), ("replicate", "ReplicationPad"),
-                       ("circular", "CircularPad")):
+    for mode, base in (
+        ("reflect", "ReflectionPad"),
+        ("replicate", "ReplicationPad"),
+        ("circular", "CircularPad"),
+    ):
         for nd in (1, 2, 3):
             gather = type(f"{base}{nd}D", (_GatherPad,), {"__module__": __name__})
             scatter = type(f"{base}{nd}DBackward", (_ScatterPad,), {"__module__": __name__})
@@ -103,7 +107,8 @@ def pad(input, pad, mode="constant", value=None):
     if len(pad) // 2 > input.ndim:
         raise RuntimeError(
             "Padding length should be less than or equal to two times the input dimension but "
-            f"got padding length {len(pad)} and input of dimension {input.ndim}")
+            f"got padding length {len(pad)} and input of dimension {input.ndim}"
+        )
     # PyTorch lists the last dim first: (left, right, top, bottom, ...)
     pairs = tuple((pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2))[::-1]
     if mode == "constant":
@@ -113,7 +118,8 @@ def pad(input, pad, mode="constant", value=None):
                 raise RuntimeError(
                     f"The input size {input.shape[first + i]}, plus negative padding {a} and {b} "
                     f"resulted in a negative output size, which is invalid. Check dimension "
-                    f"{first + i} of your input.")
+                    f"{first + i} of your input."
+                )
         return ConstantPadNd.apply(input, pads=pairs, value=0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
@@ -122,7 +128,8 @@ def pad(input, pad, mode="constant", value=None):
     nd = len(pairs)
     if nd not in (1, 2, 3) or input.ndim not in (nd + 1, nd + 2):
         raise NotImplementedError(
-            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.")
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor."
+        )
     first = input.ndim - nd
     plan = []
     for i, (a, b) in enumerate(pairs):
@@ -131,7 +138,8 @@ def pad(input, pad, mode="constant", value=None):
             raise RuntimeError(
                 f"Argument #4: Padding size should be less than the corresponding input "
                 f"dimension, but got: padding ({a}, {b}) at dimension {first + i} of input "
-                f"{list(input.shape)}")
+                f"{list(input.shape)}"
+            )
         if mode == "circular" and (a > n or b > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if a < 0 or b < 0:

@@ -12,28 +12,46 @@ from ...autograd.function import Op
 from ._util import add_at, ntuple, tensor_like, xp_of
 from .conv import _as_strided
 
-__all__ = ["max_pool2d", "max_pool2d_with_indices", "avg_pool2d", "adaptive_avg_pool2d",
-           "max_pool1d", "avg_pool1d"]
+__all__ = [
+    "max_pool2d",
+    "max_pool2d_with_indices",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "max_pool1d",
+    "avg_pool1d",
+]
 
 
 def _windows(xp_, kernel, stride, dilation, out_hw):
     """(N, C, oh, ow, kh, kw) read-only view of the windows of a padded (N, C, H, W) array."""
     n, c = xp_.shape[:2]
     s_n, s_c, s_h, s_w = xp_.strides
-    return _as_strided(xp_, (n, c, *out_hw, *kernel),
-                       (s_n, s_c, s_h * stride[0], s_w * stride[1], s_h * dilation[0],
-                        s_w * dilation[1]))
+    return _as_strided(
+        xp_,
+        (n, c, *out_hw, *kernel),
+        (s_n, s_c, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1]),
+    )
 
 
 def _padded(x, pad, kernel, stride, dilation, out_hw, value):
     """x padded by `pad` before and by enough after that the last (ceil-mode) window fits."""
     xp = xp_of(x)
-    after = [max(pad[i], (out_hw[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1
-                 - x.shape[2 + i] - pad[i]) for i in range(2)]
+    after = [
+        max(
+            pad[i],
+            (out_hw[i] - 1) * stride[i]
+            + dilation[i] * (kernel[i] - 1)
+            + 1
+            - x.shape[2 + i]
+            - pad[i],
+        )
+        for i in range(2)
+    ]
     if not (pad[0] or pad[1] or after[0] or after[1]):
         return x
-    return xp.pad(x, ((0, 0), (0, 0), (pad[0], after[0]), (pad[1], after[1])),
-                  constant_values=value)
+    return xp.pad(
+        x, ((0, 0), (0, 0), (pad[0], after[0]), (pad[1], after[1])), constant_values=value
+    )
 
 
 def _scatter_add(xp, size, flat, values, unique):
@@ -50,6 +68,7 @@ def _scatter_add(xp, size, flat, values, unique):
 
 # ----- max -------------------------------------------------------------------------------------
 
+
 class MaxPool2DWithIndices(Op):
     """Max over each window; with `flat` given, picks those elements instead (a gather)."""
 
@@ -64,8 +83,9 @@ class MaxPool2DWithIndices(Op):
         xp = xp_of(x)
         n, c, h, w = x.shape
         low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        win = _windows(_padded(x, pad, kernel, stride, dilation, out_hw, low), kernel, stride,
-                       dilation, out_hw)
+        win = _windows(
+            _padded(x, pad, kernel, stride, dilation, out_hw, low), kernel, stride, dilation, out_hw
+        )
         # one pass per window position, each reading whole image rows: the running max,
         # then the first position holding it (PyTorch's scan keeps the first maximum)
         k = kernel[0] * kernel[1]
@@ -86,10 +106,12 @@ class MaxPool2DWithIndices(Op):
         rows = (xp.arange(out_hw[0]) * stride[0] - pad[0])[:, None] + ki * dilation[0]
         cols = (xp.arange(out_hw[1]) * stride[1] - pad[1]) + kj * dilation[1]
         if pad[0] or pad[1]:  # a window of -inf only: PyTorch names its first real element
-            rows = xp.where(rows < 0, rows + dilation[0] * ((dilation[0] - 1 - rows)
-                                                            // dilation[0]), rows)
-            cols = xp.where(cols < 0, cols + dilation[1] * ((dilation[1] - 1 - cols)
-                                                            // dilation[1]), cols)
+            rows = xp.where(
+                rows < 0, rows + dilation[0] * ((dilation[0] - 1 - rows) // dilation[0]), rows
+            )
+            cols = xp.where(
+                cols < 0, cols + dilation[1] * ((dilation[1] - 1 - cols) // dilation[1]), cols
+            )
         idx = rows * w + cols
         if ctx.needs_input_grad:  # positions in the flattened input, for the scatter back
             ctx.flat = (idx + (xp.arange(n * c) * (h * w)).reshape(n, c, 1, 1)).reshape(-1)
@@ -97,8 +119,9 @@ class MaxPool2DWithIndices(Op):
 
     @staticmethod
     def backward(ctx, grad, *_):
-        return MaxPool2DWithIndicesBackward.apply(grad, flat=ctx.flat, in_shape=ctx.in_shape,
-                                                  unique=ctx.unique)
+        return MaxPool2DWithIndicesBackward.apply(
+            grad, flat=ctx.flat, in_shape=ctx.in_shape, unique=ctx.unique
+        )
 
 
 class MaxPool2DWithIndicesBackward(Op):
@@ -113,8 +136,9 @@ class MaxPool2DWithIndicesBackward(Op):
 
     @staticmethod
     def backward(ctx, gg):
-        return MaxPool2DWithIndices.apply(gg, flat=ctx.flat, out_shape=ctx.out_shape,
-                                          unique=ctx.unique)
+        return MaxPool2DWithIndices.apply(
+            gg, flat=ctx.flat, out_shape=ctx.out_shape, unique=ctx.unique
+        )
 
 
 def _pool_out(size, k, pad, s, d, ceil_mode):
@@ -133,47 +157,63 @@ def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, avg=Fal
     pad, dilation = ntuple(padding, 2), ntuple(dilation, 2)
     for k, p, d in zip(kernel, pad, dilation):
         if (avg and p > k // 2) or (not avg and p > ((k - 1) * d + 1) // 2):
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                               f"pad={p}, kernel_size={k} and dilation={d}")
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got "
+                f"pad={p}, kernel_size={k} and dilation={d}"
+            )
     h, w = input.shape[-2:]
-    out_hw = (_pool_out(h, kernel[0], pad[0], stride[0], dilation[0], ceil_mode),
-              _pool_out(w, kernel[1], pad[1], stride[1], dilation[1], ceil_mode))
+    out_hw = (
+        _pool_out(h, kernel[0], pad[0], stride[0], dilation[0], ceil_mode),
+        _pool_out(w, kernel[1], pad[1], stride[1], dilation[1], ceil_mode),
+    )
     if out_hw[0] < 1 or out_hw[1] < 1:
         c = input.shape[-3]
-        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
-                           f"({c}x{out_hw[0]}x{out_hw[1]}). Output size is too small")
+        raise RuntimeError(
+            f"Given input size: ({c}x{h}x{w}). Calculated output size: "
+            f"({c}x{out_hw[0]}x{out_hw[1]}). Output size is too small"
+        )
     return kernel, stride, pad, dilation, out_hw
 
 
-def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode=False, return_indices=True):
+def max_pool2d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=True
+):
     cfg = _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode)
     if input.ndim == 3:
-        out, idx = max_pool2d_with_indices(input.unsqueeze(0), kernel_size, stride, padding,
-                                           dilation, ceil_mode)
+        out, idx = max_pool2d_with_indices(
+            input.unsqueeze(0), kernel_size, stride, padding, dilation, ceil_mode
+        )
         return out.squeeze(0), idx.squeeze(0)
     kernel, stride, _, dilation = cfg[:4]
     unique = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
     return MaxPool2DWithIndices.apply(input, cfg=cfg, unique=unique)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     out, idx = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (out, idx) if return_indices else out
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     stride = None if stride is None else (1, ntuple(stride, 1)[0])
     out, idx = max_pool2d_with_indices(
-        input.unsqueeze(-2), (1, ntuple(kernel_size, 1)[0]), stride,
-        (0, ntuple(padding, 1)[0]), (1, ntuple(dilation, 1)[0]), ceil_mode)
+        input.unsqueeze(-2),
+        (1, ntuple(kernel_size, 1)[0]),
+        stride,
+        (0, ntuple(padding, 1)[0]),
+        (1, ntuple(dilation, 1)[0]),
+        ceil_mode,
+    )
     out, idx = out.squeeze(-2), idx.squeeze(-2)
     return (out, idx) if return_indices else out
 
 
 # ----- average ---------------------------------------------------------------------------------
+
 
 def _divisor(size, k, s, pad, n_out, count_include_pad):
     """Per-output window sizes along one axis, as PyTorch counts them."""
@@ -189,8 +229,9 @@ class AvgPool2D(Op):
     def forward(ctx, x, *, cfg, div):
         kernel, stride, pad, _, out_hw = cfg
         ctx.cfg, ctx.div, ctx.in_shape = cfg, div, x.shape
-        win = _windows(_padded(x, pad, kernel, stride, (1, 1), out_hw, 0), kernel, stride,
-                       (1, 1), out_hw)
+        win = _windows(
+            _padded(x, pad, kernel, stride, (1, 1), out_hw, 0), kernel, stride, (1, 1), out_hw
+        )
         total = win[..., 0, 0].copy()  # summed position by position: each pass reads rows
         for i in range(1, kernel[0] * kernel[1]):
             total += win[..., i // kernel[1], i % kernel[1]]
@@ -216,20 +257,34 @@ class AvgPool2DBackward(Op):
         out = xp.zeros((n, c, hp, wp), dtype=g.dtype)
         for i in range(kh):
             for j in range(kw):
-                out[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += share
-        return xp.ascontiguousarray(out[:, :, ph:ph + h, pw:pw + w])
+                out[:, :, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw] += share
+        return xp.ascontiguousarray(out[:, :, ph : ph + h, pw : pw + w])
 
     @staticmethod
     def backward(ctx, gg):
         return AvgPool2D.apply(gg, cfg=ctx.cfg, div=ctx.div)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     cfg = _pool_args(input, kernel_size, stride, padding, 1, ceil_mode, avg=True)
     if input.ndim == 3:
-        return avg_pool2d(input.unsqueeze(0), kernel_size, stride, padding, ceil_mode,
-                          count_include_pad, divisor_override).squeeze(0)
+        return avg_pool2d(
+            input.unsqueeze(0),
+            kernel_size,
+            stride,
+            padding,
+            ceil_mode,
+            count_include_pad,
+            divisor_override,
+        ).squeeze(0)
     kernel, stride, pad, _, out_hw = cfg
     xp = input._xp
     if divisor_override is not None:
@@ -240,20 +295,27 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         dh = _divisor(input.shape[2], kernel[0], stride[0], pad[0], out_hw[0], count_include_pad)
         dw = _divisor(input.shape[3], kernel[1], stride[1], pad[1], out_hw[1], count_include_pad)
         # in the input's float dtype, so that float32 stays float32 throughout
-        div = xp.asarray(np.outer(dh, dw), dtype=input._data.dtype if input.is_floating_point()
-                         else np.float64)
+        div = xp.asarray(
+            np.outer(dh, dw), dtype=input._data.dtype if input.is_floating_point() else np.float64
+        )
     # integer input: the float quotient is truncated back by astype, as PyTorch's C++ does
     return AvgPool2D.apply(input, cfg=cfg, div=div)
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     stride = None if stride is None else (1, ntuple(stride, 1)[0])
-    return avg_pool2d(input.unsqueeze(-2), (1, ntuple(kernel_size, 1)[0]), stride,
-                      (0, ntuple(padding, 1)[0]), ceil_mode, count_include_pad).squeeze(-2)
+    return avg_pool2d(
+        input.unsqueeze(-2),
+        (1, ntuple(kernel_size, 1)[0]),
+        stride,
+        (0, ntuple(padding, 1)[0]),
+        ceil_mode,
+        count_include_pad,
+    ).squeeze(-2)
 
 
 # ----- adaptive average ------------------------------------------------------------------------
+
 
 def _adaptive_matrix(size, out):
     """(out, size): row i averages input [floor(i*size/out), ceil((i+1)*size/out))."""
@@ -281,8 +343,9 @@ class AdaptiveAvgPool2D(Op):
 
 def adaptive_avg_pool2d(input, output_size):
     if input.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
-                           f"{list(input.shape)}")
+        raise RuntimeError(
+            f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}"
+        )
     size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     if len(size) != 2:
         raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")

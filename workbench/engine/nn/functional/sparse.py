@@ -19,8 +19,9 @@ class Embedding(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return EmbeddingBackward.apply(grad, indices=ctx.indices, num=ctx.num,
-                                       padding_idx=ctx.padding_idx)
+        return EmbeddingBackward.apply(
+            grad, indices=ctx.indices, num=ctx.num, padding_idx=ctx.padding_idx
+        )
 
 
 class EmbeddingBackward(Op):
@@ -60,13 +61,21 @@ def _renorm(weight, indices, max_norm, norm_type):
         _bump_version(weight)
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq=False, sparse=False):
+def embedding(
+    input,
+    weight,
+    padding_idx=None,
+    max_norm=None,
+    norm_type=2.0,
+    scale_grad_by_freq=False,
+    sparse=False,
+):
     if input._data.dtype.kind not in "iu":
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
             f"types: Long, Int; but got {legacy_type_name(input)} instead (while checking "
-            "arguments for embedding)")
+            "arguments for embedding)"
+        )
     num = weight.shape[0]
     if padding_idx is not None:
         if padding_idx > 0:

@@ -20,6 +20,8 @@ from .pooling import *  # noqa: F403
 from .sparse import *  # noqa: F403
 
 # Every public layer class, whichever family file defines it.
-__all__ = sorted(name for name, value in list(globals().items())
-                 if not name.startswith("_") and isinstance(value, type)
-                 and issubclass(value, Module))
+__all__ = sorted(
+    name
+    for name, value in list(globals().items())
+    if not name.startswith("_") and isinstance(value, type) and issubclass(value, Module)
+)

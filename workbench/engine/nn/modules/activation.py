@@ -5,8 +5,21 @@ from __future__ import annotations
 from .. import functional as F
 from .module import Module
 
-__all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softplus",
-           "LogSigmoid", "Hardtanh", "Softmax", "LogSoftmax"]
+__all__ = [
+    "ReLU",
+    "ReLU6",
+    "LeakyReLU",
+    "ELU",
+    "GELU",
+    "SiLU",
+    "Tanh",
+    "Sigmoid",
+    "Softplus",
+    "LogSigmoid",
+    "Hardtanh",
+    "Softmax",
+    "LogSoftmax",
+]
 
 
 def _inplace_str(inplace, sep=", "):

@@ -13,8 +13,9 @@ def _check_param_device(param, old_device):
     if old_device is None:
         return param.device
     if param.device != old_device:
-        raise TypeError("Found two parameters on different devices, this is currently not "
-                        "supported.")
+        raise TypeError(
+            "Found two parameters on different devices, this is currently not supported."
+        )
     return old_device
 
 
@@ -37,5 +38,5 @@ def vector_to_parameters(vec, parameters):
     for param in parameters:
         device = _check_param_device(param, device)
         n = param.numel()
-        param.data = vec[pointer:pointer + n].view_as(param).data
+        param.data = vec[pointer : pointer + n].view_as(param).data
         pointer += n
