@@ -95,9 +95,13 @@ class Tensor(
     # The four fields every tensor sets live in slots; the rest default on the class and land
     # in the instance dict only when set, which keeps creating a tensor (the op hot path) cheap.
     # The dict also lets users hang attributes on tensors, as PyTorch allows.
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "__dict__", "__weakref__")
+    # _vc, the version counter (a one-item list shared with views; None means version 0), is
+    # a slot too: saving an output for backward needs it, and a slot write is much cheaper
+    # than growing the instance dict.
+    __slots__ = (
+        "_data", "_requires_grad", "_grad_fn", "_output_nr", "_vc", "__dict__", "__weakref__",
+    )
     _grad = None
-    _vc = None  # version counter: a one-item list shared with views; None means version 0
     _grad_acc = None  # this leaf's AccumulateGrad node, made on first use
     _hooks = None
     _post_acc_hooks = None
@@ -127,6 +131,7 @@ class Tensor(
         t._requires_grad = requires_grad
         t._grad_fn = grad_fn
         t._output_nr = output_nr
+        t._vc = None
         return t
 
     # ----- what it holds -------------------------------------------------------------------
@@ -568,6 +573,7 @@ def _init(t, data, requires_grad=False):
     t._requires_grad = requires_grad
     t._grad_fn = None
     t._output_nr = 0
+    t._vc = None
 
 
 _CAST_NAMES = {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool"}

@@ -242,14 +242,13 @@ class BackwardNode(Node):
         out = []
         arrays = self._as_arrays
         for s in saved:
-            if s.__class__ is not tuple:
-                if isinstance(s, Tensor):
-                    vc = s._vc
-                    if vc is not None and vc[0]:
-                        self._raise_version_error(s, 0, vc[0], s._grad_fn, s._output_nr)
-                    out.append(s._data if arrays else s)
-                else:
-                    out.append(s)  # a non-tensor (scalar, None) kept as it is
+            if isinstance(s, Tensor):  # the usual case: a tensor saved at version 0
+                vc = s._vc
+                if vc is not None and vc[0]:
+                    self._raise_version_error(s, 0, vc[0], s._grad_fn, s._output_nr)
+                out.append(s._data if arrays else s)
+            elif s.__class__ is not tuple:
+                out.append(s)  # a non-tensor (scalar, None) kept as it is
             elif len(s) == 2:
                 t, ver = s
                 vc = t._vc
@@ -476,6 +475,7 @@ def apply_binary(cls, a, b):
     r._requires_grad = False
     r._grad_fn = None
     r._output_nr = 0
+    r._vc = None
     return r
 
 
@@ -590,6 +590,7 @@ def _record(cls, args, kwargs):
             r._requires_grad = False
             r._grad_fn = None
         r._output_nr = 0
+        r._vc = None
         node._out_meta = ((o.shape, dt),)
         # Inputs the size and dtype of the output were not broadcast (broadcasting only ever
         # grows the size), so backward needs no unbroadcasting or cast for them; None tells
@@ -622,9 +623,14 @@ def _record(cls, args, kwargs):
             node._to_save = None
             if len(ts) == 2 and len(arrays) == 2 and ts[0] is da and ts[1] is db:
                 # the usual binary op saving both operands (Mul): no search needed
-                node._saved = (_saved_form(a), _saved_form(b))
+                va = a._vc if ea is not _NO_EDGE or isinstance(a, Tensor) else None
+                vb = b._vc if eb is not _NO_EDGE or isinstance(b, Tensor) else None
+                node._saved = (
+                    a if va is None or not va[0] else (a, va[0]),
+                    b if vb is None or not vb[0] else (b, vb[0]),
+                )
             else:
-                node._saved = _pack_saved(ts, args, arrays, (out,), (o,), (r,))
+                node._saved = _pack_single(ts, args, arrays, out, o, r)
         return r
     if node._in_meta is _PENDING:
         node._in_meta = [
@@ -693,6 +699,29 @@ def _saved_form(t):
         return t
     vc = t._vc
     return t if vc is None or not vc[0] else (t, vc[0])
+
+
+def _pack_single(to_save, args, arrays, out, o, r):
+    """`_pack_saved` for a single-output op saving its operands and/or its output (Exp, Div):
+    identity tests only, no search; anything else goes to the general packer."""
+    saved = []
+    n = len(arrays)
+    for s in to_save:
+        if s is out or s is o:
+            if r._grad_fn is None:
+                saved.append(_saved_form(r))
+                continue
+            vc = r._vc
+            if vc is None:
+                vc = r._vc = [0]
+            saved.append((o, vc, vc[0], 0))
+        elif s is arrays[0] and isinstance(args[0], Tensor):
+            saved.append(_saved_form(args[0]))
+        elif n > 1 and s is arrays[1] and isinstance(args[1], Tensor):
+            saved.append(_saved_form(args[1]))
+        else:
+            return _pack_saved(to_save, args, arrays, (out,), (o,), (r,))
+    return saved
 
 
 def _find_operand(s, args, arrays):
