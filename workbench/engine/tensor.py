@@ -99,7 +99,13 @@ class Tensor(
     # a slot too: saving an output for backward needs it, and a slot write is much cheaper
     # than growing the instance dict.
     __slots__ = (
-        "_data", "_requires_grad", "_grad_fn", "_output_nr", "_vc", "__dict__", "__weakref__",
+        "_data",
+        "_requires_grad",
+        "_grad_fn",
+        "_output_nr",
+        "_vc",
+        "__dict__",
+        "__weakref__",
     )
     _grad = None
     _grad_acc = None  # this leaf's AccumulateGrad node, made on first use
