@@ -213,10 +213,10 @@ def run_backward(
                         buffers[nxt] = [g]
                         heappush(ready, (_ACC_KEY, id(nxt), nxt))
                         continue
-                    if len(nxt._out_meta) == 1:
+                    if nxt._metas is None:  # a single output
                         buffers[nxt] = [g]
                     else:
-                        cur = buffers[nxt] = [None] * len(nxt._out_meta)
+                        cur = buffers[nxt] = [None] * len(nxt._metas)
                         cur[nr] = g
                     heappush(ready, (-nxt._seq, nxt))  # sequence numbers are unique
                 elif cur[nr] is None:

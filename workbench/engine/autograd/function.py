@@ -216,12 +216,21 @@ class BackwardNode(Node):
     """The grad_fn of a Function's outputs; it is also the `ctx` that forward and backward see."""
 
     # _as_arrays: set by the engine while an array-mode backward unpacks saved values
-    __slots__ = ("needs_input_grad", "_in_meta", "_saved", "_to_save", "_out_meta", "_as_arrays")
+    # One output's shape and dtype sit in two slots (no tuples built per op); ops with several
+    # outputs, and custom Functions, keep a list of (shape, dtype) in _metas instead.
+    __slots__ = ("needs_input_grad", "_in_meta", "_saved", "_to_save", "_out_shape",
+                 "_out_dtype", "_metas", "_as_arrays")
     _non_diff = _dirty = _input_map = None
     materialize_grads = True
 
     def save_for_backward(self, *tensors):
         self._to_save = tensors
+
+    @property
+    def _out_meta(self):
+        """(shape, dtype) of each output."""
+        metas = self._metas
+        return ((self._out_shape, self._out_dtype),) if metas is None else metas
 
     def mark_non_differentiable(self, *tensors):
         self._non_diff = tensors
@@ -591,7 +600,9 @@ def _record(cls, args, kwargs):
             r._grad_fn = None
         r._output_nr = 0
         r._vc = None
-        node._out_meta = ((o.shape, dt),)
+        node._out_shape = o.shape
+        node._out_dtype = dt
+        node._metas = None
         # Inputs the size and dtype of the output were not broadcast (broadcasting only ever
         # grows the size), so backward needs no unbroadcasting or cast for them; None tells
         # the engine to skip those checks entirely. Comparing sizes avoids building shapes.
@@ -645,7 +656,7 @@ def _record(cls, args, kwargs):
         diff = o.dtype.kind == "f" and not (non_diff and any(o is nd for nd in non_diff))
         results.append(Tensor._make(o, diff, node if diff else None, i))
         meta.append((o.shape, o.dtype))
-    node._out_meta = meta
+    node._metas = meta
     if node._to_save is not None:
         node._saved = _pack_saved(node._to_save, args, arrays, out, outs, results)
         node._to_save = None
@@ -777,7 +788,7 @@ def _apply_user(cls, args, kwargs):
             r._grad_fn = None
         meta.append((r._data.shape, r._data.dtype))
         results.append(r)
-    node._out_meta = meta
+    node._metas = meta
     if node._to_save is not None:
         saved = []
         for k, s in enumerate(node._to_save):
