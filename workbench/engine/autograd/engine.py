@@ -201,7 +201,29 @@ def run_backward(
             ):
                 continue  # a non-leaf input: its gradient is captured, nothing below is needed
             if arrays:
-                grads_out = _call_node_arrays(node, buf, retain_graph)
+                fn = node._fn
+                g = buf[0]
+                if (fn.array_backward and g is not None and len(buf) == 1 and not observers
+                        and not node._post_hooks and not _fn._anomaly[0]):
+                    # _call_node_arrays' common case inlined: this is the loop's hottest call
+                    node._as_arrays = True
+                    try:
+                        out = fn.backward(node, g)
+                    finally:
+                        node._as_arrays = False
+                    if (out.__class__ is tuple and node._in_meta is None
+                            and len(out) == len(node.next_functions)):
+                        for g in out:
+                            if g is not None and g.__class__ is not _ndarray:
+                                out = [g if g is None else _as_array(g) for g in out]
+                                break
+                        if not retain_graph and node._saved:
+                            node._saved = _fn.RELEASED
+                        grads_out = out
+                    else:
+                        grads_out = _finish_arrays(node, out, retain_graph)
+                else:
+                    grads_out = _call_node_arrays(node, buf, retain_graph)
             else:
                 grads_out = _call_node(node, buf, retain_graph)
             for (nxt, nr), g in zip(node.next_functions, grads_out):
@@ -234,7 +256,7 @@ def run_backward(
                         owned.add(id(total))
                         owned_refs.append(total)
                         cur[nr] = total
-            grads_out = g = None  # hold no gradient past its node: .grad may take it over
+            grads_out = out = g = None  # hold no gradient past its node: .grad may take it over
     except Exception:
         if _fn._anomaly[0]:
             _warn_forward_trace(node)
@@ -301,6 +323,11 @@ def _call_node_arrays(node, grads_in, retain_graph):
             out = fn.backward(node, *grads_in)
     finally:
         node._as_arrays = False
+    return _finish_arrays(node, out, retain_graph)
+
+
+def _finish_arrays(node, out, retain_graph):
+    """An array-mode backward's result: one array per input, unbroadcast and cast."""
     if out.__class__ is not tuple:
         out = (out,)
     if len(out) != len(node.next_functions):

@@ -248,8 +248,15 @@ class BackwardNode(Node):
             if saved is RELEASED:
                 raise RuntimeError(_FREED_MSG)
             return ()
-        out = []
         arrays = self._as_arrays
+        if arrays and len(saved) == 2:
+            # a first-order backward of a binary op saving two version-0 tensors (the usual)
+            a, b = saved
+            if isinstance(a, Tensor) and isinstance(b, Tensor):
+                va, vb = a._vc, b._vc
+                if (va is None or not va[0]) and (vb is None or not vb[0]):
+                    return a._data, b._data
+        out = []
         for s in saved:
             if isinstance(s, Tensor):  # the usual case: a tensor saved at version 0
                 vc = s._vc
