@@ -203,16 +203,25 @@ def run_backward(
             if arrays:
                 fn = node._fn
                 g = buf[0]
-                if (fn.array_backward and g is not None and len(buf) == 1 and not observers
-                        and not node._post_hooks and not _fn._anomaly[0]):
+                if (
+                    fn.array_backward
+                    and g is not None
+                    and len(buf) == 1
+                    and not observers
+                    and not node._post_hooks
+                    and not _fn._anomaly[0]
+                ):
                     # _call_node_arrays' common case inlined: this is the loop's hottest call
                     node._as_arrays = True
                     try:
                         out = fn.backward(node, g)
                     finally:
                         node._as_arrays = False
-                    if (out.__class__ is tuple and node._in_meta is None
-                            and len(out) == len(node.next_functions)):
+                    if (
+                        out.__class__ is tuple
+                        and node._in_meta is None
+                        and len(out) == len(node.next_functions)
+                    ):
                         for g in out:
                             if g is not None and g.__class__ is not _ndarray:
                                 out = [g if g is None else _as_array(g) for g in out]

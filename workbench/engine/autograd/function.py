@@ -218,8 +218,16 @@ class BackwardNode(Node):
     # _as_arrays: set by the engine while an array-mode backward unpacks saved values
     # One output's shape and dtype sit in two slots (no tuples built per op); ops with several
     # outputs, and custom Functions, keep a list of (shape, dtype) in _metas instead.
-    __slots__ = ("needs_input_grad", "_in_meta", "_saved", "_to_save", "_out_shape",
-                 "_out_dtype", "_metas", "_as_arrays")
+    __slots__ = (
+        "needs_input_grad",
+        "_in_meta",
+        "_saved",
+        "_to_save",
+        "_out_shape",
+        "_out_dtype",
+        "_metas",
+        "_as_arrays",
+    )
     _non_diff = _dirty = _input_map = None
     materialize_grads = True
 
