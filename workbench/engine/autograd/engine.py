@@ -38,14 +38,15 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
-            if out.requires_grad and out.numel() != 1:
+            d = out._data
+            if out._requires_grad and d.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out.requires_grad and not out.dtype.is_floating_point:
+            if out._requires_grad and d.dtype.kind != "f":
                 raise RuntimeError(
                     "grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype!r}"
                 )
-            g = T._make(out._xp.ones_like(out._data))
+            g = T._make(out._xp.ones(d.shape, d.dtype))
         elif not isinstance(g, T):
             g = T._make(out._xp.asarray(g, dtype=out._data.dtype))
         else:
@@ -54,7 +55,10 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                     f"output[{i}] has a shape of {out.shape}."
                 )
-            if g.device != out.device:
+            # two NumPy arrays are both on the CPU; otherwise ask for the devices
+            if (g._data.__class__ is not _ndarray or out._data.__class__ is not _ndarray) and (
+                g.device != out.device
+            ):
                 raise RuntimeError(
                     f"invalid gradient at index {i} - expected device {out.device} but got "
                     f"{g.device}"
