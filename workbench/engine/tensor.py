@@ -351,6 +351,7 @@ class Tensor(
             self._hooks = {}
         h = _function.RemovableHandle(self._hooks)
         self._hooks[h._key] = hook
+        _keep_leaf(self)
         return h
 
     def register_post_accumulate_grad_hook(self, hook):
@@ -364,6 +365,7 @@ class Tensor(
             self._post_acc_hooks = {}
         h = _function.RemovableHandle(self._post_acc_hooks)
         self._post_acc_hooks[h._key] = hook
+        _keep_leaf(self)
         return h
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -401,12 +403,13 @@ class Tensor(
             self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
         if record:
-            base = self._base
-            if base is not None and base._requires_grad:
+            if self._base is not None:
+                # the base would have to take on the view's new history (PyTorch's
+                # CopySlices); until it does, refuse rather than lose the gradient silently
                 raise RuntimeError(
-                    "in-place operations on a view of a tensor that requires grad are not "
-                    "supported yet: use the out-of-place op (for example `y = x.clone(); "
-                    "y[...] = v`) instead."
+                    "in-place operations that record a gradient on a view are not supported "
+                    "yet: use the out-of-place op (for example `y = x.clone(); y[...] = v`, or "
+                    "`x = x + v` instead of `x[...].add_(v)`) instead."
                 )
             src = Tensor._make(
                 self._data.copy(), self._requires_grad, self._grad_fn, self._output_nr
@@ -557,6 +560,12 @@ def _repr(t, is_parameter=False):
         grad_fn_name=type(t._grad_fn).__name__ if t._grad_fn is not None else None,
         is_parameter=is_parameter,
     )
+
+
+def _keep_leaf(t):
+    """A leaf with hooks must outlive the user's last reference while a graph uses it (its
+    hooks still have to run): its AccumulateGrad, which otherwise holds it weakly, keeps it."""
+    _function._accumulator(t)._keep = t
 
 
 def _shared_vc(t):

@@ -55,6 +55,8 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                     f"output[{i}] has a shape of {out.shape}."
                 )
+            if g._data.dtype != out._data.dtype:  # PyTorch casts it to the output's dtype
+                g = T._make(g._data.astype(out._data.dtype))
             # two NumPy arrays are both on the CPU; otherwise ask for the devices
             if (g._data.__class__ is not _ndarray or out._data.__class__ is not _ndarray) and (
                 g.device != out.device
@@ -169,6 +171,11 @@ def run_backward(
         while ready:
             node = heappop(ready)[-1]
             buf = buffers.pop(node)
+            if owned:
+                # a sum handed on is no longer ours alone: a pass-through backward (add) may
+                # give the same array to several inputs, a hook or capture may keep it
+                for g in buf:
+                    owned.discard(id(g))
             if node._hooked or (
                 node.__class__ is AccumulateGrad and getattr(node.variable, "_hooks", None)
             ):

@@ -142,13 +142,14 @@ class AccumulateGrad(Node):
     # The leaf holds its AccumulateGrad strongly and the node holds the leaf weakly (the other
     # way round from PyTorch): the node then lives as long as the leaf, so ops on a leaf don't
     # rebuild it each time a graph dies, and there is still no leaf <-> node cycle.
-    __slots__ = ("_variable_ref", "_edge")
+    __slots__ = ("_variable_ref", "_edge", "_keep")
 
     def __init__(self, variable):
         _init_node(self, ())
         self._seq = 1 << 62  # runs as soon as it is ready, as in PyTorch
         self._variable_ref = weakref.ref(variable)
         self._edge = (self, 0)  # the next_functions entry of every op that uses the leaf
+        self._keep = None  # the leaf itself, held strongly once it has hooks
 
     @property
     def variable(self):
@@ -294,7 +295,8 @@ class BackwardNode(Node):
     def _raise_version_error(self, t, expected, actual, fn, output_nr):
         where = ""
         if fn is not None:
-            where = f", which is output {output_nr} of {fn.name().removesuffix('Backward0')},"
+            name = fn.name().removesuffix("Backward0").removesuffix("Backward")
+            where = f", which is output {output_nr} of {name},"
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: [{legacy_type_name(t)} {list(t.shape)}]{where} is at version "
@@ -618,26 +620,31 @@ def _record(cls, args, kwargs):
         node._out_shape = o.shape
         node._out_dtype = dt
         node._metas = None
-        # Inputs the size and dtype of the output were not broadcast (broadcasting only ever
-        # grows the size), so backward needs no unbroadcasting or cast for them; None tells
-        # the engine to skip those checks entirely. Comparing sizes avoids building shapes.
+        # Inputs with the size, rank and dtype of the output were not broadcast (broadcasting
+        # grows the size or the rank), so backward needs no unbroadcasting or cast for them;
+        # None tells the engine to skip those checks. Comparing sizes avoids building shapes.
         size = o.size
+        ndim = o.ndim
         if len(arrays) == 2:
             ma = (
                 None
-                if ea is _NO_EDGE or (da.size == size and size and da.dtype is dt)
+                if ea is _NO_EDGE
+                or (da.size == size and size and da.ndim == ndim and da.dtype is dt)
                 else (da.shape, da.dtype)
             )
             mb = (
                 None
-                if eb is _NO_EDGE or (db.size == size and size and db.dtype is dt)
+                if eb is _NO_EDGE
+                or (db.size == size and size and db.ndim == ndim and db.dtype is dt)
                 else (db.shape, db.dtype)
             )
             node._in_meta = None if ma is None and mb is None else (ma, mb)
         else:
             metas = None
             for i, (e, d) in enumerate(zip(node.next_functions, arrays)):
-                if e is not _NO_EDGE and not (d.size == size and size and d.dtype is dt):
+                if e is not _NO_EDGE and not (
+                    d.size == size and size and d.ndim == ndim and d.dtype is dt
+                ):
                     if metas is None:
                         metas = [None] * len(arrays)
                     metas[i] = (d.shape, d.dtype)

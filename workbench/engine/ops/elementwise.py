@@ -370,17 +370,17 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a / b
-        ctx.save_for_backward(b, out)
-        return out
+        # the operands, not the quotient, as PyTorch saves: the quotient may be changed in
+        # place afterwards (y = x / n; y.mul_(2)) without spoiling backward
+        ctx.save_for_backward(a, b)
+        return a / b
 
     @staticmethod
     def backward(ctx, grad):
-        # d(a/b)/db = -(a/b)/b: reusing the quotient makes it three ops instead of five
-        b, out = ctx.saved_tensors
-        ga = grad / b
+        a, b = ctx.saved_tensors
+        ga = grad / b  # d(a/b)/db = -(a/b)/b = -ga * a / b: four ops instead of five
         return (ga if ctx.needs_input_grad[0] else None), (
-            -ga * out if ctx.needs_input_grad[1] else None
+            -ga * a / b if ctx.needs_input_grad[1] else None
         )
 
 
@@ -957,7 +957,9 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return select(out > 0, grad, 0.0)  # PyTorch's threshold_backward: relu'(0) = 0
+        # PyTorch's threshold_backward: zero where out <= 0 (relu'(0) = 0), and the gradient
+        # passes where out is nan
+        return select(~(out <= 0), grad, 0.0)
 
 
 class _Rounding(Op):
