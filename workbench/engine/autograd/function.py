@@ -486,7 +486,7 @@ def apply_binary(cls, a, b):
         and ((ta and a._requires_grad) or (tb and b._requires_grad))
         and _enabled_var.get()
     ):
-        return _record(cls, (a, b), _NO_KWARGS)
+        return _record_binary(cls, a, b, ta, tb)
     try:
         out = cls.forward(_NULL, a._data if ta else a, b._data if tb else b)
     except (TypeError, ValueError) as exc:
@@ -506,6 +506,98 @@ def apply_binary(cls, a, b):
 
 
 _NO_KWARGS = {}
+
+
+def _record_binary(cls, a, b, ta, tb):
+    """`_record` for two operands, no options and one output: the arithmetic operators' path,
+    written out in full because it is the hottest code in graph building. Anything unusual
+    (several outputs, a view, saved values other than the operands) goes to `_record`'s
+    general helpers."""
+    node = _new(cls._backward_cls)
+    if ta:
+        fn = a._grad_fn
+        if fn is not None:
+            ea = (fn, a._output_nr)
+        elif a._requires_grad:
+            acc = a._grad_acc
+            ea = (acc if acc is not None else _accumulator(a))._edge
+        else:
+            ea = _NO_EDGE
+        da = a._data
+    else:
+        ea, da = _NO_EDGE, a
+    if tb:
+        fn = b._grad_fn
+        if fn is not None:
+            eb = (fn, b._output_nr)
+        elif b._requires_grad:
+            acc = b._grad_acc
+            eb = (acc if acc is not None else _accumulator(b))._edge
+        else:
+            eb = _NO_EDGE
+        db = b._data
+    else:
+        eb, db = _NO_EDGE, b
+    node.next_functions = (ea, eb)
+    node.needs_input_grad = _NEEDS2[(ea is not _NO_EDGE) * 2 + (eb is not _NO_EDGE)]
+    node._seq = next(_sequence)
+    node._module = _module_path_var.get()
+    if _anomaly[0]:
+        node._trace = _forward_trace()
+    node._to_save = node._saved = None
+    node._as_arrays = False
+    node._in_meta = _PENDING
+    try:
+        out = cls.forward(node, da, db)
+    except (TypeError, ValueError) as exc:
+        err = _device_error((a, b))
+        if err is not None:
+            raise err from None
+        raise exc
+    if out.__class__ is not _ndarray or cls.view:
+        return _finish_record(cls, node, (a, b), [da, db], out, _NO_KWARGS)
+    dt = out.dtype
+    r = _new(Tensor)
+    r._data = out
+    if dt.kind == "f" and node._non_diff is None:
+        r._requires_grad = True
+        r._grad_fn = node
+    else:
+        r._requires_grad = False
+        r._grad_fn = None
+    r._output_nr = 0
+    r._vc = None
+    node._out_shape = out.shape
+    node._out_dtype = dt
+    node._metas = None
+    size = out.size  # see _finish_record for why size, rank and dtype are enough
+    ndim = out.ndim
+    ma = (
+        None
+        if ea is _NO_EDGE or (da.size == size and size and da.ndim == ndim and da.dtype is dt)
+        else (da.shape, da.dtype)
+    )
+    mb = (
+        None
+        if eb is _NO_EDGE or (db.size == size and size and db.ndim == ndim and db.dtype is dt)
+        else (db.shape, db.dtype)
+    )
+    node._in_meta = None if ma is None and mb is None else (ma, mb)
+    ts = node._to_save
+    if ts is not None:
+        node._to_save = None
+        if len(ts) == 2 and ts[0] is da and ts[1] is db:
+            va = a._vc if ta else None
+            vb = b._vc if tb else None
+            node._saved = (
+                a if va is None or not va[0] else (a, va[0]),
+                b if vb is None or not vb[0] else (b, vb[0]),
+            )
+        else:
+            node._saved = _pack_single(ts, (a, b), (da, db), out, out, r)
+    return r
+
+
 _NEEDS2 = ((False, False), (False, True), (True, False), (True, True))  # shared, not rebuilt
 
 _NO_EDGE = (None, 0)
@@ -539,55 +631,32 @@ def _edge(a):
 
 
 def _record(cls, args, kwargs):
-    node = cls._backward_cls.__new__(cls._backward_cls)
-    if len(args) == 2:
+    """Run `cls.forward` and record its node: the general path (any number of operands,
+    options, several outputs). Two plain operands take `_record_binary`."""
+    if len(args) == 2 and not kwargs:
         a, b = args
-        # _edge inlined for both operands: this is the hottest path of graph recording
+        return _record_binary(cls, a, b, isinstance(a, Tensor), isinstance(b, Tensor))
+    node = cls._backward_cls.__new__(cls._backward_cls)
+    edges = []
+    arrays = []
+    needs = []
+    for a in args:
         if isinstance(a, Tensor):
             fn = a._grad_fn
-            ea = (
+            e = (
                 (fn, a._output_nr)
                 if fn is not None
                 else (_accumulator(a)._edge if a._requires_grad else _NO_EDGE)
             )
-            da = a._data
+            arrays.append(a._data)
         else:
-            ea, da = _NO_EDGE, a
-        if isinstance(b, Tensor):
-            fn = b._grad_fn
-            eb = (
-                (fn, b._output_nr)
-                if fn is not None
-                else (_accumulator(b)._edge if b._requires_grad else _NO_EDGE)
-            )
-            db = b._data
-        else:
-            eb, db = _NO_EDGE, b
-        node.next_functions = (ea, eb)
-        node.needs_input_grad = _NEEDS2[(ea is not _NO_EDGE) * 2 + (eb is not _NO_EDGE)]
-        node._in_meta = _PENDING
-        arrays = (da, db)
-    else:
-        edges = []
-        arrays = []
-        needs = []
-        for a in args:
-            if isinstance(a, Tensor):
-                fn = a._grad_fn
-                e = (
-                    (fn, a._output_nr)
-                    if fn is not None
-                    else (_accumulator(a)._edge if a._requires_grad else _NO_EDGE)
-                )
-                arrays.append(a._data)
-            else:
-                e = _NO_EDGE
-                arrays.append(a)
-            edges.append(e)
-            needs.append(e is not _NO_EDGE)
-        node.next_functions = tuple(edges)
-        node.needs_input_grad = tuple(needs)
-        node._in_meta = _PENDING
+            e = _NO_EDGE
+            arrays.append(a)
+        edges.append(e)
+        needs.append(e is not _NO_EDGE)
+    node.next_functions = tuple(edges)
+    node.needs_input_grad = tuple(needs)
+    node._in_meta = _PENDING
     node._seq = next(_sequence)
     node._module = _module_path_var.get()
     if _anomaly[0]:
@@ -595,15 +664,17 @@ def _record(cls, args, kwargs):
     node._to_save = node._saved = None
     node._as_arrays = False
     try:
-        if kwargs or len(arrays) != 2:
-            out = cls.forward(node, *arrays, **kwargs)
-        else:
-            out = cls.forward(node, da, db)
+        out = cls.forward(node, *arrays, **kwargs)
     except (TypeError, ValueError) as exc:
         err = _device_error(args)
         if err is not None:
             raise err from None
         raise exc
+    return _finish_record(cls, node, args, arrays, out, kwargs)
+
+
+def _finish_record(cls, node, args, arrays, out, kwargs):
+    """Wrap what forward returned in Tensors of `node` and pack what it saved."""
     if out.__class__ is not tuple:
         o = out if out.__class__ is _ndarray else _wrap_out(out)
         dt = o.dtype
@@ -625,51 +696,25 @@ def _record(cls, args, kwargs):
         # None tells the engine to skip those checks. Comparing sizes avoids building shapes.
         size = o.size
         ndim = o.ndim
-        if len(arrays) == 2:
-            ma = (
-                None
-                if ea is _NO_EDGE
-                or (da.size == size and size and da.ndim == ndim and da.dtype is dt)
-                else (da.shape, da.dtype)
-            )
-            mb = (
-                None
-                if eb is _NO_EDGE
-                or (db.size == size and size and db.ndim == ndim and db.dtype is dt)
-                else (db.shape, db.dtype)
-            )
-            node._in_meta = None if ma is None and mb is None else (ma, mb)
-        else:
-            metas = None
-            for i, (e, d) in enumerate(zip(node.next_functions, arrays)):
-                if e is not _NO_EDGE and not (
-                    d.size == size and size and d.ndim == ndim and d.dtype is dt
-                ):
-                    if metas is None:
-                        metas = [None] * len(arrays)
-                    metas[i] = (d.shape, d.dtype)
-            node._in_meta = metas
+        metas = None
+        for i, (e, d) in enumerate(zip(node.next_functions, arrays)):
+            if e is not _NO_EDGE and not (
+                d.size == size and size and d.ndim == ndim and d.dtype is dt
+            ):
+                if metas is None:
+                    metas = [None] * len(arrays)
+                metas[i] = (d.shape, d.dtype)
+        node._in_meta = metas
         if cls.view:
             _mark_view(r, args[0])
         ts = node._to_save
         if ts is not None:
             node._to_save = None
-            if len(ts) == 2 and len(arrays) == 2 and ts[0] is da and ts[1] is db:
-                # the usual binary op saving both operands (Mul): no search needed
-                va = a._vc if ea is not _NO_EDGE or isinstance(a, Tensor) else None
-                vb = b._vc if eb is not _NO_EDGE or isinstance(b, Tensor) else None
-                node._saved = (
-                    a if va is None or not va[0] else (a, va[0]),
-                    b if vb is None or not vb[0] else (b, vb[0]),
-                )
-            else:
-                node._saved = _pack_single(ts, args, arrays, out, o, r)
+            node._saved = _pack_single(ts, args, arrays, out, o, r)
         return r
-    if node._in_meta is _PENDING:
-        node._in_meta = [
-            None if e is _NO_EDGE else (d.shape, d.dtype)
-            for e, d in zip(node.next_functions, arrays)
-        ]
+    node._in_meta = [
+        None if e is _NO_EDGE else (d.shape, d.dtype) for e, d in zip(node.next_functions, arrays)
+    ]
     outs = [_wrap_out(o) for o in out]
     non_diff = node._non_diff
     results = []
