@@ -95,3 +95,18 @@ def test_a_leafs_hooks_run_after_the_user_dropped_it():
     gc.collect()
     loss.backward()
     assert seen == [6.0]
+
+
+def test_an_unrecorded_op_keeps_nothing_alive():
+    import weakref
+
+    from workbench.engine.autograd import function
+
+    x = torch.randn(50, 50)
+    mask = x > 0
+    ref = weakref.ref(mask._data)
+    x.masked_fill(mask, 0.0)
+    del mask
+    gc.collect()
+    assert ref() is None
+    assert not vars(function._NULL)

@@ -405,6 +405,9 @@ class _NullCtx:
 
 
 _NULL = _NullCtx()
+# What unrecorded forwards store on the stand-in ctx; emptied after each such op so that it
+# keeps no array (a mask, an index) alive.
+_NULL_STATE = _NULL.__dict__
 
 
 def _device_error(args):
@@ -460,6 +463,8 @@ def _apply_op(cls, *args, **kwargs):
         if err is not None:
             raise err from None
         raise exc
+    if _NULL_STATE:
+        _NULL_STATE.clear()
     if out.__class__ is not _ndarray:
         if out.__class__ is tuple:
             return tuple(_new_tensor(_wrap_out(o)) for o in out)
