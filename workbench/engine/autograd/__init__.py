@@ -1,6 +1,6 @@
 """`torch.autograd`: the graph, backward, grad modes, custom Functions and their tools."""
 
-from . import functional
+from . import functional, profiler
 from .anomaly import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,

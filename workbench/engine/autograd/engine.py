@@ -188,6 +188,9 @@ def run_backward(
                     for k in capture.get((node, nr), ()):
                         results[k] = _make(g) if arrays and g is not None else g
             if node.__class__ is AccumulateGrad:
+                if observers:
+                    for obs in observers:
+                        obs.node_start(node)
                 var = node.variable  # None once the leaf is gone: its grad goes nowhere
                 if var is not None and accumulate and (capture is None or (node, 0) in capture):
                     if arrays:
@@ -203,6 +206,9 @@ def run_backward(
                     tb = _wrap(buf) if arrays else buf
                     for h in list(node._post_hooks.values()):
                         h((), tuple(tb))
+                if observers:
+                    for obs in observers:
+                        obs.node_end(node)
                 continue
             if (
                 capture is not None
@@ -218,14 +224,16 @@ def run_backward(
                     fn.array_backward
                     and g is not None
                     and len(buf) == 1
-                    and not observers
                     and not node._post_hooks
                     and not _fn._anomaly[0]
                 ):
                     # _call_node_arrays' common case inlined: this is the loop's hottest call
                     node._as_arrays = True
                     try:
-                        out = fn.backward(node, g)
+                        if observers:
+                            out = _observed_backward(node, fn, g)
+                        else:
+                            out = fn.backward(node, g)
                     finally:
                         node._as_arrays = False
                     if (
@@ -292,6 +300,17 @@ def run_backward(
                     "the graph. Set allow_unused=True if this is the desired behavior."
                 )
     return results
+
+
+def _observed_backward(node, fn, g):
+    """`fn.backward(node, g)` with the profiler's observers told when it starts and ends."""
+    for obs in observers:
+        obs.node_start(node)
+    try:
+        return fn.backward(node, g)
+    finally:
+        for obs in observers:
+            obs.node_end(node)
 
 
 def _add_to_buffer(buffers, node, nr, g, create_graph):

@@ -610,19 +610,44 @@ _PENDING = object()  # marks _in_meta as "computed once the output is known"
 
 
 def _apply_observed(cls, args, kwargs):
-    """The same dispatch with the profiler's observers told when it starts and ends."""
-    obs = list(observers)
-    for o in obs:
-        o.op_start(cls, args)
+    """The same dispatch, timed by the active profiler (the last of `observers`).
+
+    It dispatches itself instead of calling `_apply_op`, which would come straight back here:
+    emptying `observers` around the call would hide other threads' ops from the profiler.
+    """
+    rec = observers[-1]
+    tok = rec.op_start(cls, args)
+    r = None
     try:
-        saved, observers[:] = observers[:], []
+        if cls.differentiable and _enabled_var.get():
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    if len(args) == 2 and not kwargs:
+                        a, b = args
+                        r = _record_binary(cls, a, b, isinstance(a, Tensor), isinstance(b, Tensor))
+                    else:
+                        r = _record(cls, args, kwargs)
+                    return r
         try:
-            return _apply_op(cls, *args, **kwargs)
-        finally:
-            observers[:] = saved
+            out = cls.forward(
+                _NULL, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs
+            )
+        except (TypeError, ValueError) as exc:
+            err = _device_error(args)
+            if err is not None:
+                raise err from None
+            raise exc
+        if _NULL_STATE:
+            _NULL_STATE.clear()
+        if out.__class__ is tuple:
+            r = tuple(_new_tensor(_wrap_out(o)) for o in out)
+            return r
+        r = _new_tensor(_wrap_out(out))
+        if cls.view:
+            _mark_view(r, args[0])
+        return r
     finally:
-        for o in obs:
-            o.op_end(cls, args)
+        rec.op_end(tok, r)
 
 
 def _edge(a):
