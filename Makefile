@@ -26,6 +26,7 @@ BENCH_ENV = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 bench: $(VENV)/.installed
 	$(BENCH_ENV) $(BIN)/python -m benchmarks
 	$(BENCH_ENV) $(BIN)/python -m benchmarks.memory
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.profiler
 
 # A separate environment with PyTorch, only for the benchmarks' comparison column.
 bench-torch:
