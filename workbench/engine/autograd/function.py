@@ -19,6 +19,7 @@ import numpy as np
 
 from .grad_mode import enabled_var as _enabled_var
 from .grad_mode import module_path_var as _module_path_var
+from .grad_mode import module_paths_used as _module_paths_used
 from .grad_mode import state as _grad_state
 
 __all__ = ["Function", "Op", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx"]
@@ -131,7 +132,7 @@ def _forward_trace():
 def _init_node(node, next_functions):
     node.next_functions = next_functions
     node._seq = next(_sequence)
-    node._module = _module_path_var.get()
+    node._module = _module_path_var.get() if _module_paths_used[0] else None
     if _anomaly[0]:
         node._trace = _forward_trace()
 
@@ -546,7 +547,7 @@ def _record_binary(cls, a, b, ta, tb):
     node.next_functions = (ea, eb)
     node.needs_input_grad = _NEEDS2[(ea is not _NO_EDGE) * 2 + (eb is not _NO_EDGE)]
     node._seq = next(_sequence)
-    node._module = _module_path_var.get()
+    node._module = _module_path_var.get() if _module_paths_used[0] else None
     if _anomaly[0]:
         node._trace = _forward_trace()
     node._to_save = node._saved = None
@@ -688,7 +689,7 @@ def _record(cls, args, kwargs):
     node.needs_input_grad = tuple(needs)
     node._in_meta = _PENDING
     node._seq = next(_sequence)
-    node._module = _module_path_var.get()
+    node._module = _module_path_var.get() if _module_paths_used[0] else None
     if _anomaly[0]:
         node._trace = _forward_trace()
     node._to_save = node._saved = None

@@ -31,6 +31,17 @@ inference_var = contextvars.ContextVar("workbench_inference_mode", default=False
 module_path_var = contextvars.ContextVar("workbench_module_path", default=None)
 
 
+# Whether any module path was ever set in this process: until one is, op recording skips
+# reading module_path_var (it would always be None), which saves time on every op.
+module_paths_used = [False]
+
+
+def _set_path(value):
+    if value is not None:
+        module_paths_used[0] = True
+    module_path_var.set(value)
+
+
 class _State:
     """Attribute-style access to the per-thread modes (`state.enabled = False`)."""
 
@@ -42,9 +53,7 @@ class _State:
     inference = property(
         lambda self: inference_var.get(), lambda self, v: inference_var.set(bool(v)) and None
     )
-    module_path = property(
-        lambda self: module_path_var.get(), lambda self, v: module_path_var.set(v) and None
-    )
+    module_path = property(lambda self: module_path_var.get(), lambda self, v: _set_path(v))
 
 
 state = _State()

@@ -17,7 +17,9 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import function as _f
-from ..autograd.function import Op, apply_binary
+from ..autograd.function import Op, _record_binary, apply_binary
+from ..autograd.function import observers as _observers
+from ..autograd.grad_mode import enabled_var as _enabled_var
 from ._util import as_operand, promote
 
 __all__ = [
@@ -1680,12 +1682,16 @@ def _fast_operator(op, fn, floating=False, reflected=False):
         d = self._data.dtype
         if isinstance(other, ElementwiseMethods):
             if other._data.dtype is d and (not floating or d.kind == "f"):
+                a, b = (other, self) if reflected else (self, other)
                 try:
-                    return (
-                        apply_binary(op, other, self)
-                        if reflected
-                        else apply_binary(op, self, other)
-                    )
+                    # two tensors, one of them needing grad: record directly, the hot case
+                    if (
+                        (a._requires_grad or b._requires_grad)
+                        and not _observers
+                        and (_enabled_var.get())
+                    ):
+                        return _record_binary(op, a, b, True, True)
+                    return apply_binary(op, a, b)
                 except ValueError:
                     pass  # shapes that don't broadcast: the general path words the error
         elif (other.__class__ is float or other.__class__ is int) and d.kind == "f":
