@@ -124,3 +124,25 @@ def test_a_fresh_gradient_is_taken_over_not_copied(monkeypatch):
     (layer(torch.randn(4, 5)) ** 2).sum().backward()
     assert stolen == [True, True]  # weight and bias gradients, made by the backward itself
     assert not np.shares_memory(layer.weight.grad.numpy(), layer.bias.grad.numpy())
+
+
+def test_backward_leaves_the_cyclic_collector_as_it_found_it():
+    x = torch.randn(3, requires_grad=True)
+    assert gc.isenabled()
+    (x * 2).sum().backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (x * 2).sum().backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    y = x * 2
+
+    def fail(grad):
+        raise ValueError("from a hook")
+
+    y.register_hook(fail)
+    with pytest.raises(ValueError, match="from a hook"):
+        y.sum().backward()  # an error in the middle of the pass restores it too
+    assert gc.isenabled()

@@ -8,6 +8,7 @@ op's backward has to think about it.
 
 from __future__ import annotations
 
+import gc as _gc
 import heapq
 import sys
 import warnings
@@ -166,6 +167,11 @@ def run_backward(
 
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
+    # The graph holds no reference cycles (refcounting frees it), so the cyclic collector
+    # would only re-walk the live graph again and again while backward allocates: pause it
+    # for the pass, as PyTorch's C++ engine never meets it.
+    gc_was_enabled = _gc.isenabled()
+    _gc.disable()
     node = None
     try:
         while ready:
@@ -291,6 +297,8 @@ def run_backward(
         raise
     finally:
         _grad_state.enabled = prev_mode
+        if gc_was_enabled:
+            _gc.enable()
 
     if inputs is not None and not accumulate:
         for k, r in enumerate(results):
