@@ -599,17 +599,7 @@ def _check_cast(src, dst):
     if order.index(src.kind if src.kind != "u" else "i") > order.index(
         dst.kind if dst.kind != "u" else "i"
     ):
-        names = {
-            "float32": "Float",
-            "float64": "Double",
-            "float16": "Half",
-            "int64": "Long",
-            "int32": "Int",
-            "int16": "Short",
-            "int8": "Char",
-            "uint8": "Byte",
-            "bool": "Bool",
-        }
+        names = _function._TYPE_NAMES
         raise RuntimeError(
             f"result type {names[src.name]} can't be cast to the desired output "
             f"type {names[dst.name]}"
