@@ -15,6 +15,7 @@ from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.grad_mode import state as _grad_state
 from .device import CPU, device_of_array, normalize, to_device_array
+from .ops._util import wrap_dim
 from .ops.conversion import ConversionMethods
 from .ops.elementwise import ElementwiseMethods
 from .ops.indexing import IndexingMethods
@@ -167,7 +168,7 @@ class Tensor(
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+        return self._data.shape[wrap_dim(dim, self._data.ndim)]
 
     @property
     def dtype(self) -> _dt.dtype:
@@ -591,9 +592,6 @@ def _init(t, data, requires_grad=False):
     t._vc = None
 
 
-_CAST_NAMES = {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool"}
-
-
 def _check_cast(src, dst):
     order = "biuf"
     if order.index(src.kind if src.kind != "u" else "i") > order.index(
@@ -604,15 +602,6 @@ def _check_cast(src, dst):
             f"result type {names[src.name]} can't be cast to the desired output "
             f"type {names[dst.name]}"
         )
-
-
-def _wrap_dim(dim, ndim):
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
-        )
-    return dim % n
 
 
 _function._bind_tensor_class(Tensor)
