@@ -1,9 +1,10 @@
-"""The backward pass: walks `grad_fn` nodes iteratively, newest first, with dependency counts.
+"""The backward pass: walks `grad_fn` nodes iteratively, newest first.
 
-Nodes run when every gradient they wait for has arrived, in reverse creation order among the
-ready ones (PyTorch's order), so a 100,000-node chain needs no recursion. Gradients arriving at
-the same input are summed here; broadcasting is undone here (a differentiable `sum_to`), so no
-op's backward has to think about it.
+Nodes run in reverse creation order (a heap on the sequence number): everything that sends a
+gradient to a node was created after it, so all its gradients have arrived when it runs, and a
+100,000-node chain needs no recursion. Gradients arriving at the same input are summed here;
+broadcasting is undone here (`sum_to`), so no op's backward has to think about it. Without
+create_graph the pass moves raw arrays (see `run_backward`); with it, Tensors.
 """
 
 from __future__ import annotations
