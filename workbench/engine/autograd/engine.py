@@ -174,9 +174,13 @@ def run_backward(
     gc_was_enabled = _gc.isenabled()
     _gc.disable()
     node = None
+    follow = None  # the next node to run, when it is known without the heap (see below)
     try:
-        while ready:
-            node = heappop(ready)[-1]
+        while follow is not None or ready:
+            if follow is not None:
+                node, follow = follow, None
+            else:
+                node = heappop(ready)[-1]
             buf = buffers.pop(node)
             if owned:
                 # a sum handed on is no longer ours alone: a pass-through backward (add) may
@@ -261,6 +265,7 @@ def run_backward(
                     grads_out = _call_node_arrays(node, buf, retain_graph)
             else:
                 grads_out = _call_node(node, buf, retain_graph)
+            found = None
             for (nxt, nr), g in zip(node.next_functions, grads_out):
                 if g is None or nxt is None or (needed is not None and nxt not in needed):
                     continue
@@ -275,7 +280,10 @@ def run_backward(
                     else:
                         cur = buffers[nxt] = [None] * len(nxt._metas)
                         cur[nr] = g
-                    heappush(ready, (-nxt._seq, nxt))  # sequence numbers are unique
+                    if found is None:
+                        found = nxt
+                    else:
+                        heappush(ready, (-nxt._seq, nxt))  # sequence numbers are unique
                 elif cur[nr] is None:
                     cur[nr] = g
                 elif not arrays:
@@ -291,6 +299,14 @@ def run_backward(
                         owned.add(id(total))
                         owned_refs.append(total)
                         cur[nr] = total
+            if found is not None:
+                # The one node this step discovered runs next without a trip through the heap
+                # when nothing waiting there is newer (a chain, the common case); else it
+                # queues like the rest.
+                if not ready or found._seq > -ready[0][0]:
+                    follow = found
+                else:
+                    heappush(ready, (-found._seq, found))
             grads_out = out = g = None  # hold no gradient past its node: .grad may take it over
     except Exception:
         if _fn._anomaly[0]:
