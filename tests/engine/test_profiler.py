@@ -7,7 +7,6 @@ import gzip
 import json
 import re
 import threading
-import time
 
 import pytest
 
@@ -110,13 +109,30 @@ def test_time_formatting_matches_pytorch():
     assert profiler._format_time(2_500_000) == "2.500s"
 
 
-def test_record_function_nesting_and_self_time():
+class _Clock:
+    """A stand-in for the profiler's clock: it ticks 1 us per reading, like a real clock
+    that never stands still, and jumps when the test says so."""
+
+    def __init__(self):
+        self.ns = 1_000_000_000
+
+    def __call__(self):
+        self.ns += 1000
+        return self.ns
+
+    def advance(self, seconds):
+        self.ns += int(seconds * 1e9)
+
+
+def test_record_function_nesting_and_self_time(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(profiler, "perf_counter_ns", clock)
     x = torch.ones(2, 2, requires_grad=True)
     with profiler.profile() as prof:
         with profiler.record_function("outer"):
-            time.sleep(0.002)
+            clock.advance(0.002)
             with profiler.record_function("inner"):
-                time.sleep(0.003)
+                clock.advance(0.003)
                 x * 2
     evs = {e.name: e for e in prof.function_events}
     outer, inner, mul = evs["outer"], evs["inner"], evs["mul"]

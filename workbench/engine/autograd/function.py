@@ -306,10 +306,6 @@ class BackwardNode(Node):
             "torch.autograd.set_detect_anomaly(True, check_nan=False)."
         )
 
-    def _release(self):
-        if self._saved:
-            self._saved = RELEASED
-
     @property
     def metadata(self) -> dict:
         if self._meta is None:
@@ -333,7 +329,7 @@ class BackwardNode(Node):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def apply(self, *grads):
-        """Run this node's backward on `grads` (one per output); used by the engine."""
+        """Run this node's backward on `grads` (one per output), outside any backward pass."""
         return self._fn.backward(self, *grads)
 
 
