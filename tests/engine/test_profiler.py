@@ -208,7 +208,15 @@ def test_events_from_two_threads_on_two_tids(tmp_path):
     tids = {e["tid"] for e in evs if e["ph"] == "X"}
     assert len(tids) == 2
     named = {e["tid"]: e["args"]["name"] for e in evs if e["name"] == "thread_name"}
-    assert set(named) == tids and "worker" in named.values()
+    assert set(named) == tids
+    # PyTorch's "thread <tid> (<name>)", with the Python thread's name
+    assert sorted(named.values()) == sorted(
+        f"thread {tid} ({name})"
+        for tid, name in [
+            (threading.main_thread().native_id, "MainThread"),
+            (t.native_id, "worker"),
+        ]
+    )
 
 
 def test_backward_nodes_linked_to_their_forward_ops():

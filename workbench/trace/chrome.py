@@ -3,6 +3,10 @@
 We write the object form, `{"traceEvents": [...]}`, with µs timestamps, integer pid/tid named by
 `M` metadata events and `X` (complete) events only. We read ours and PyTorch's profiler output,
 which also has flow (`s`/`f`), instant (`i`) events and string pids/tids such as "Spans".
+
+Writing is `dump`/`dumps` of `workbench.engine.autograd.chrome_trace`, re-exported here: the
+profiler's `export_chrome_trace` writes through the same code, so there is one writer, and it
+sits in the engine because the engine may import nothing from `workbench`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from workbench.engine.autograd.chrome_trace import dump, dumps
+
 from .events import TraceEvents
+
+__all__ = ["TraceError", "dump", "dumps", "load", "read_trace"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -161,79 +169,3 @@ def load(source: Any) -> TraceEvents:
         process_names=process_names,
         thread_names=thread_names,
     )
-
-
-# --------------------------------------------------------------------------- dump
-
-# One encoder for every args dict: json.dumps(..., separators=...) builds a new encoder per call.
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
-
-
-_SPLIT = "\x00wb-split\x00"
-_SPLIT_TEXT = "," + _encode(_SPLIT) + ","
-
-
-def _args_tails(args: list[dict | None]) -> list[str]:
-    """`,"args":{...}}` (or just `}`) for each event, encoding all the dicts in one C call.
-
-    One encode of [a0, SPLIT, a1, SPLIT, ...] split on the encoded sentinel is ~30% faster than
-    an encode per dict. A user string holding the sentinel would add a split; the count catches it.
-    """
-    present = [a for a in args if a]
-    if not present:
-        return ["}"] * len(args)
-    mixed = [_SPLIT] * (2 * len(present) - 1)
-    mixed[::2] = present
-    texts = _encode(mixed)[1:-1].split(_SPLIT_TEXT)
-    if len(texts) != len(present):
-        texts = [_encode(a) for a in present]
-    it = iter(texts)
-    return [f',"args":{next(it)}}}' if a else "}" for a in args]
-
-
-def dumps(events: TraceEvents) -> str:
-    """The trace as compact Chrome JSON text: metadata naming every track, then the X events."""
-    n = len(events)
-    meta = []
-    threads = events.threads()
-    for p in dict.fromkeys(k[0] for k in threads):
-        meta.append(
-            f'{{"ph":"M","name":"process_name","pid":{p},"tid":0,'
-            f'"args":{{"name":{_encode(events.process_name(p))}}}}}'
-        )
-    for p, t in threads:
-        meta.append(
-            f'{{"ph":"M","name":"thread_name","pid":{p},"tid":{t},'
-            f'"args":{{"name":{_encode(events.thread_name(p, t))}}}}}'
-        )
-    if n and not (np.isfinite(events.start_us).all() and np.isfinite(events.dur_us).all()):
-        raise ValueError("TraceEvents holds a non-finite start or duration; JSON cannot store it")
-    # Names and categories repeat endlessly (mul, div, MulBackward0): escape each once.
-    quoted: dict[str, str] = {}
-    names = [quoted.get(s) or quoted.setdefault(s, _encode(s)) for s in events.name]
-    cats = [quoted.get(s) or quoted.setdefault(s, _encode(s)) for s in events.cat]
-    # Rounded to the nanosecond: finer digits are noise and cost bytes. np.round keeps the
-    # conversion in C; repr of the rounded float is the shortest text that reads back the same.
-    starts = np.round(events.start_us, 3).tolist()
-    durs = np.round(np.maximum(events.dur_us, 0.0), 3).tolist()
-    pids = events.pid.tolist()
-    tids = events.tid.tolist()
-    tails = _args_tails(events.args)
-    parts = meta
-    for i in range(n):
-        parts.append(
-            f'{{"ph":"X","cat":{cats[i]},"name":{names[i]},"pid":{pids[i]},"tid":{tids[i]},'
-            f'"ts":{starts[i]!r},"dur":{durs[i]!r}{tails[i]}'
-        )
-    return '{"traceEvents":[\n' + ",\n".join(parts) + '\n],"displayTimeUnit":"ms"}\n'
-
-
-def dump(events: TraceEvents, path: str | os.PathLike) -> Path:
-    """Write `events` as a Chrome trace to `path`, gzipped when the name ends in `.gz`."""
-    path = Path(path)
-    data = dumps(events).encode()
-    if path.name.endswith(".gz"):
-        # Level 6 trades a little size for much speed over the default 9.
-        data = gzip.compress(data, compresslevel=6, mtime=0)
-    path.write_bytes(data)
-    return path
