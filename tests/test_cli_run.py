@@ -7,8 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 LOOP = textwrap.dedent(
@@ -39,10 +37,6 @@ def workbench(*args, cwd):
 
 
 def test_run_prints_the_table_and_writes_a_valid_trace(tmp_path):
-    pytest.importorskip(
-        "workbench.engine.autograd.profiler",
-        reason="workbench.engine.autograd.profiler (the profiler API) is not built yet",
-    )
     from workbench.trace import load, validate
 
     script = tmp_path / "loop.py"
@@ -64,10 +58,6 @@ def test_run_prints_the_table_and_writes_a_valid_trace(tmp_path):
 
 
 def test_run_gzip_trace_with_shapes_and_row_limit(tmp_path):
-    pytest.importorskip(
-        "workbench.engine.autograd.profiler",
-        reason="workbench.engine.autograd.profiler (the profiler API) is not built yet",
-    )
     from workbench.trace import validate
 
     script = tmp_path / "loop.py"
@@ -87,8 +77,6 @@ def test_script_errors_show_the_users_traceback_and_exit_1(tmp_path):
     script = tmp_path / "bad.py"
     script.write_text("def f():\n    raise ValueError('boom')\n\nf()\n")
     proc = workbench("run", script, cwd=tmp_path)
-    if "profiler" in proc.stderr and "not available" in proc.stderr:
-        pytest.skip("workbench.engine.autograd.profiler (the profiler API) is not built yet")
     assert proc.returncode == 1
     err = proc.stderr
     assert err.startswith("Traceback (most recent call last):")
@@ -101,8 +89,6 @@ def test_syntax_errors_are_reported_without_our_frames(tmp_path):
     script = tmp_path / "bad.py"
     script.write_text("x = (\n")
     proc = workbench("run", script, cwd=tmp_path)
-    if "profiler" in proc.stderr and "not available" in proc.stderr:
-        pytest.skip("workbench.engine.autograd.profiler (the profiler API) is not built yet")
     assert proc.returncode == 1
     assert "SyntaxError" in proc.stderr and "runpy" not in proc.stderr
 
@@ -115,7 +101,7 @@ def test_missing_script_is_a_usage_error(tmp_path):
     assert proc.returncode == 2 and "is not a file" in proc.stderr
 
 
-def test_no_arguments_still_runs_the_demo(tmp_path):
-    proc = workbench(cwd=tmp_path)
+def test_demo_command_runs_the_headless_demo(tmp_path):
+    proc = workbench("demo", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "a.grad == 2 * cos(a): OK" in proc.stdout

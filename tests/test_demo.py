@@ -1,4 +1,4 @@
-"""The headless engine demo that `workbench` (and `make run`) runs: the tutorial's first example."""
+"""The headless engine demo that `workbench demo` prints: the tutorial's first example."""
 
 import io
 
