@@ -2,7 +2,7 @@ PY ?= python3
 VENV = .venv
 BIN = $(VENV)/bin
 
-.PHONY: all run test bench bench-torch lint format clean
+.PHONY: all run test bench bench-torch lint format clean screenshots
 
 all: test
 
@@ -27,11 +27,20 @@ bench: $(VENV)/.installed
 	$(BENCH_ENV) $(BIN)/python -m benchmarks
 	$(BENCH_ENV) $(BIN)/python -m benchmarks.memory
 	$(BENCH_ENV) $(BIN)/python -m benchmarks.profiler
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.app
 
 # A separate environment with PyTorch, only for the benchmarks' comparison column.
 bench-torch:
 	test -x .venv-torch/bin/python || $(PY) -m venv .venv-torch
 	.venv-torch/bin/python -m pip install torch==2.13.0 numpy
+
+# The README's pictures, rendered offscreen from the shipped examples (docs/screenshots/).
+SHOTS = docs/screenshots
+screenshots: $(VENV)/.installed
+	mkdir -p $(SHOTS)
+	$(BIN)/python -m workbench snapshot assets/examples/01_derivative_of_sin.py --run -o $(SHOTS)/window-light.png
+	$(BIN)/python -m workbench snapshot assets/examples/01_derivative_of_sin.py --run --theme dark -o $(SHOTS)/window-dark.png
+	$(BIN)/python -m workbench snapshot assets/examples/02_tiny_training_step.py --run --panel inspector --size 1440x900 -o $(SHOTS)/inspector.png
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -1,8 +1,8 @@
 """The `workbench` command.
 
-With no arguments it runs a short headless demo of the engine; `workbench run SCRIPT` runs a
-script headless under the profiler. Opening the desktop app, exporting and snapshotting come as
-those parts are built (DESIGN.md §3).
+`workbench [FILE]` opens the desktop app (with a script in the editor); `workbench run SCRIPT`
+runs a script headless under the profiler; `workbench snapshot` renders the window to a PNG;
+`workbench demo` prints the engine's headless demo.
 """
 
 from __future__ import annotations
@@ -17,18 +17,33 @@ from pathlib import Path
 
 from workbench import __version__
 
+COMMANDS = ("run", "snapshot", "demo")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
         description=(
             "Autograd Workbench: build a computation or a small model, run it on our autograd "
-            "engine and look inside. The desktop window is not built yet; with no arguments this "
-            "runs a short headless demo of the engine (PyTorch's first autograd tutorial example)."
+            "engine and look inside. With no command it opens the desktop app."
         ),
+        epilog=(
+            "commands (workbench COMMAND --help for their options):\n"
+            "  run SCRIPT       run a script headless with the profiler on\n"
+            "  snapshot [FILE]  render the window or a panel to a PNG offscreen\n"
+            "  demo             print the engine's headless demo (the first autograd tutorial)"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("file", nargs="?", help="a Python script to open in the editor")
+    return parser
+
+
+def build_command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     run = commands.add_parser(
         "run",
         help="run a Python script headless with the profiler on",
@@ -57,6 +72,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--row-limit", type=int, default=100, metavar="N", help="table rows (default: %(default)s)"
     )
+    snap = commands.add_parser(
+        "snapshot",
+        help="render the window (or one panel) to a PNG offscreen",
+        description=(
+            "Open FILE in a fresh window offscreen (never touching your settings), optionally "
+            "run it, save a PNG of the window or of one panel, and exit."
+        ),
+    )
+    snap.add_argument("file", nargs="?", help="a Python script to open first")
+    snap.add_argument("-o", "--output", required=True, metavar="OUT.png", help="the PNG to write")
+    snap.add_argument(
+        "--panel",
+        choices=("editor", "console", "namespace", "inspector"),
+        help="render only this panel",
+    )
+    snap.add_argument("--size", default="1440x900", metavar="WxH", help="window size (%(default)s)")
+    snap.add_argument("--run", action="store_true", help="run the script before rendering")
+    snap.add_argument("--theme", choices=("light", "dark"), default="light", help="(%(default)s)")
+    commands.add_parser("demo", help="print the engine's headless demo")
     return parser
 
 
@@ -67,16 +101,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, script_args = argv[:cut], argv[cut + 1 :]
+    if argv and argv[0] in COMMANDS:
+        args = build_command_parser().parse_args(argv)
+        if args.command == "run":
+            return run_script(args, script_args)
+        if script_args:
+            build_command_parser().error("arguments after -- belong to `workbench run SCRIPT`")
+        if args.command == "snapshot":
+            from workbench.ui.snapshot import main_snapshot
+
+            return main_snapshot(args)
+        from workbench.demo import run_demo
+
+        run_demo()
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "run":
-        return run_script(args, script_args)
     if script_args:
-        parser.error("arguments after -- need a command (workbench run SCRIPT -- ARGS)")
-    from workbench.demo import run_demo
+        parser.error("arguments after -- belong to `workbench run SCRIPT -- ARGS`")
+    if args.file is not None and not Path(args.file).is_file():
+        what = "is not a file" if Path(args.file).exists() else "does not exist"
+        parser.error(f"{args.file!r} {what}")
+    from workbench.ui.app import run_app
 
-    run_demo()
-    return 0
+    return run_app(args.file)
 
 
 def _error(message: str) -> None:

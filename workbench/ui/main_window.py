@@ -1,0 +1,596 @@
+"""The main window: menus, toolbar, status bar and the dockable panels, wired to one Session.
+
+Every panel is a dock (so each can be moved, tabbed, closed and restored); the layout, the
+geometry and the recent files persist through QSettings. User code runs on the Session's
+worker thread; the window only reacts to what the RunController reports.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from workbench import __version__
+from workbench.session import Session
+from workbench.ui.icons import icon
+from workbench.ui.panels.console import ConsolePanel
+from workbench.ui.panels.editor import EditorPanel
+from workbench.ui.panels.inspector import InspectorPanel
+from workbench.ui.panels.namespace import NamespacePanel
+from workbench.ui.run_controller import RunController
+from workbench.ui.selection import Selection
+from workbench.ui.settings import add_recent_file, open_settings, recent_files, remove_recent_file
+from workbench.ui.shortcuts import SHORTCUTS, shortcuts_html
+from workbench.ui.theme import MODES, theme_manager
+
+APP_NAME = "Autograd Workbench"
+SCRIPT_FILTER = "Python scripts (*.py);;All files (*)"
+OPEN_FILTER = "Python scripts and sessions (*.py *.wbsession);;All files (*)"
+# Bumped when the set of docks changes, so an old saved layout is not restored onto new panels.
+LAYOUT_VERSION = 1
+
+
+def _device_text() -> str:
+    try:
+        from workbench.engine import cuda
+
+        if cuda.is_available():
+            return f"GPU: {cuda.get_device_name(0)}"
+    except Exception:  # a broken CUDA install must not stop the window from opening
+        pass
+    return "CPU (NumPy)"
+
+
+class MainWindow(QMainWindow):
+    """The application window. `session` is the kernel the panels look into."""
+
+    run_finished = Signal(object)  # RunResult, after the panels have been refreshed
+
+    def __init__(self, session: Session | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(icon("app"))
+        self.setObjectName("MainWindow")
+        self.settings = open_settings()
+        self.session = session or Session()
+        self.selection = Selection(self)
+        self.controller = RunController(self.session, self)
+        self._pending_inspect: tuple = ()
+        self._closing = False
+        self.last_warning: QMessageBox | None = None
+
+        self._build_panels()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._connect()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._restore_settings()
+        self._update_run_actions(False)
+        if not self.editor.editors():
+            self.editor.new_tab()
+
+    # ----------------------------------------------------------------------------- building
+
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{name}")  # saveState/restoreState key docks by object name
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+        return dock
+
+    def _build_panels(self) -> None:
+        self.docks: dict[str, QDockWidget] = {}
+        self.editor = EditorPanel()
+        self.console = ConsolePanel()
+        self.namespace = NamespacePanel(self.selection)
+        self.inspector = InspectorPanel(self.selection)
+        self.setDockNestingEnabled(True)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        editor = self._dock("Editor", "editor", self.editor, left)
+        console = self._dock("Console", "console", self.console, left)
+        namespace = self._dock("Namespace", "namespace", self.namespace, right)
+        inspector = self._dock("Inspector", "inspector", self.inspector, right)
+        self.splitDockWidget(editor, console, Qt.Orientation.Vertical)
+        self.splitDockWidget(namespace, inspector, Qt.Orientation.Vertical)
+        # No central widget: every panel is a dock, so any of them can take any place.
+        self.setCentralWidget(None)
+        self.resize(1440, 900)
+        self.resizeDocks([editor, namespace], [720, 720], Qt.Orientation.Horizontal)
+        self.resizeDocks([editor, console], [560, 300], Qt.Orientation.Vertical)
+        self.resizeDocks([namespace, inspector], [300, 560], Qt.Orientation.Vertical)
+
+    def _action(self, text, slot, shortcut=None, icon_name=None, tip=None) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip or shortcut:
+            shown = tip or text.replace("…", "").replace("&", "")
+            action.setToolTip(
+                f"{shown} ({QKeySequence(shortcut).toString()})" if shortcut else shown
+            )
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.act_new = a("&New", self.new_file, SHORTCUTS["new"], "new", "New script")
+        self.act_open = a("&Open…", self.open_dialog, SHORTCUTS["open"], "open", "Open a script")
+        self.act_save = a("&Save", self.save_file, SHORTCUTS["save"], "save", "Save the script")
+        self.act_save_as = a("Save &As…", self.save_file_as, SHORTCUTS["save_as"])
+        self.act_export_output = a("Console Output…", self.export_console_output)
+        self.act_quit = a("&Quit", self.close, SHORTCUTS["quit"])
+        self.act_run = a("&Run", self.run_all, SHORTCUTS["run"], "run", "Run the script")
+        self.act_run_selection = a(
+            "Run &Selection",
+            self.run_selection,
+            SHORTCUTS["run_selection"],
+            "run-selection",
+            "Run the selection or the current line",
+        )
+        self.act_stop = a("S&top", self.stop, SHORTCUTS["stop"], "stop", "Stop the run")
+        self.act_restart = a("Restart Session", self.restart_session)
+        self.act_reset_layout = a("&Reset Layout", self.reset_layout, icon_name="layout")
+        self.act_examples = a(
+            "&Examples…", self.show_examples, icon_name="examples", tip="Open an example"
+        )
+        self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts)
+        self.act_about = a("&About Autograd Workbench", self.show_about)
+        self.theme_actions = QActionGroup(self)
+        for mode in MODES:
+            action = QAction(mode.capitalize(), self, checkable=True)
+            action.setData(mode)
+            action.triggered.connect(lambda _c=False, m=mode: self.set_theme_mode(m))
+            self.theme_actions.addAction(action)
+
+    def _edit_action(self, text: str, method: str, key) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        # Only the focused editor or line edit reacts; its own shortcut handling does the work.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(lambda _c=False: self._forward_edit(method))
+        return action
+
+    def _forward_edit(self, method: str) -> None:
+        widget = QApplication.focusWidget()
+        if widget is not None and hasattr(widget, method):
+            getattr(widget, method)()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addActions([self.act_new, self.act_open])
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file.addSeparator()
+        file.addActions([self.act_save, self.act_save_as])
+        self.export_menu = file.addMenu("&Export")
+        self.export_menu.setIcon(icon("export"))
+        self.export_menu.addAction(self.act_export_output)
+        file.addSeparator()
+        file.addAction(self.act_quit)
+
+        edit = bar.addMenu("&Edit")
+        Std = QKeySequence.StandardKey
+        for text, method, key in (
+            ("&Undo", "undo", Std.Undo),
+            ("&Redo", "redo", Std.Redo),
+            (None, None, None),
+            ("Cu&t", "cut", Std.Cut),
+            ("&Copy", "copy", Std.Copy),
+            ("&Paste", "paste", Std.Paste),
+            (None, None, None),
+            ("Select &All", "selectAll", Std.SelectAll),
+        ):
+            if text is None:
+                edit.addSeparator()
+            else:
+                edit.addAction(self._edit_action(text, method, key))
+
+        run = bar.addMenu("&Run")
+        run.addActions([self.act_run, self.act_run_selection, self.act_stop])
+        run.addSeparator()
+        run.addAction(self.act_restart)
+
+        view = bar.addMenu("&View")
+        for name in ("editor", "console", "namespace", "inspector"):
+            action = self.docks[name].toggleViewAction()
+            action.setIcon(icon(name))
+            view.addAction(action)
+        view.addSeparator()
+        view.addAction(self.act_reset_layout)
+        theme_menu = view.addMenu("&Theme")
+        theme_menu.setIcon(icon("theme"))
+        theme_menu.addActions(self.theme_actions.actions())
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.act_examples, self.act_shortcuts])
+        help_menu.addSeparator()
+        help_menu.addAction(self.act_about)
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("Main")
+        bar.setObjectName("toolbar-main")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(18, 18))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addActions([self.act_new, self.act_open, self.act_save])
+        bar.addSeparator()
+        bar.addAction(self.act_examples)
+        for action in (self.act_new, self.act_open, self.act_save):
+            bar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        # Run and Stop live beside the code they act on (and in the Run menu), not twice over.
+        self.editor.toolbar.addActions([self.act_run, self.act_run_selection, self.act_stop])
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.status_run = QLabel("Ready")
+        self.status_device = QLabel(_device_text())
+        self.status_version = QLabel(f"engine {__version__}")
+        status.addWidget(self.status_run, 1)
+        status.addPermanentWidget(self.status_device)
+        status.addPermanentWidget(self.status_version)
+        self._clock = QTimer(self)
+        self._clock.setObjectName("status-clock")
+        self._clock.setInterval(100)
+        self._clock.timeout.connect(self._tick)
+
+    def _connect(self) -> None:
+        self.editor.run_requested.connect(self._start_editor_run)
+        self.editor.current_changed.connect(lambda _e: self._update_title())
+        self.editor.modified_changed.connect(lambda _m: self._update_title())
+        self.console.submitted.connect(self._start_console_run)
+        self.console.location_clicked.connect(self.editor.show_error)
+        self.controller.output.connect(self.console.append_output)
+        self.controller.finished.connect(self._on_run_finished)
+        self.controller.busy_changed.connect(self._update_run_actions)
+        theme_manager().changed.connect(self._refresh_icons)
+
+    # ----------------------------------------------------------------------------- settings
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, LAYOUT_VERSION)
+        mode = str(self.settings.value("theme", theme_manager().mode))
+        if mode not in MODES:
+            mode = "system"
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == mode)
+        if mode != theme_manager().mode:
+            theme_manager().set_mode(mode)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.settings.setValue("theme", theme_manager().mode)
+        self.settings.sync()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+
+    def set_theme_mode(self, mode: str) -> None:
+        theme_manager().set_mode(mode)
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == mode)
+        self.settings.setValue("theme", mode)
+
+    def _refresh_icons(self, _theme=None) -> None:
+        pairs = (
+            (self.act_new, "new"),
+            (self.act_open, "open"),
+            (self.act_save, "save"),
+            (self.act_run, "run"),
+            (self.act_run_selection, "run-selection"),
+            (self.act_stop, "stop"),
+            (self.act_reset_layout, "layout"),
+            (self.act_examples, "examples"),
+        )
+        for action, name in pairs:
+            action.setIcon(icon(name))
+        for name, dock in self.docks.items():
+            dock.toggleViewAction().setIcon(icon(name))
+
+    # ----------------------------------------------------------------------------- files
+
+    def new_file(self) -> None:
+        self.editor.new_tab()
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open", self._last_dir(), OPEN_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | os.PathLike) -> bool:
+        """Open a script in the editor; report any problem in a dialog (never raise)."""
+        path = Path(path)
+        if path.suffix == ".wbsession":
+            self._warn(
+                "Cannot open session",
+                f"{path.name} is a session file. Opening sessions is not available in this "
+                "version yet; open a Python script (.py) instead.",
+            )
+            return False
+        pristine = self._pristine_tab()
+        try:
+            self.editor.open_file(str(path))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            remove_recent_file(self.settings, str(path.resolve()))
+            self._warn("Cannot open file", f"Could not open {path}:\n{exc}")
+            return False
+        if pristine is not None:  # the blank tab a new window starts with makes way
+            self.editor.close_tab(self.editor.editors().index(pristine))
+        add_recent_file(self.settings, path)
+        self.settings.setValue("last_dir", str(path.resolve().parent))
+        return True
+
+    def _pristine_tab(self):
+        """The window's only tab when it is an untouched, empty, unsaved one, else None."""
+        editors = self.editor.editors()
+        if len(editors) == 1:
+            only = editors[0]
+            if only.path is None and not only.toPlainText() and not only.document().isModified():
+                return only
+        return None
+
+    def save_file(self) -> bool:
+        current = self.editor.current_editor()
+        if current is None:
+            return False
+        if not current.path:
+            return self.save_file_as()
+        return self._save_to(current, current.path)
+
+    def save_file_as(self) -> bool:
+        current = self.editor.current_editor()
+        if current is None:
+            return False
+        suggested = current.path or str(Path(self._last_dir()) / f"{current.name}.py")
+        path, _ = QFileDialog.getSaveFileName(self, "Save As", suggested, SCRIPT_FILTER)
+        return bool(path) and self._save_to(current, path)
+
+    def _save_to(self, editor, path: str) -> bool:
+        try:
+            saved = self.editor.save(editor, path)
+        except OSError as exc:
+            self._warn("Cannot save", f"Could not save {path}:\n{exc}")
+            return False
+        add_recent_file(self.settings, saved)
+        self.statusBar().showMessage(f"Saved {saved}", 4000)
+        return True
+
+    def _last_dir(self) -> str:
+        return str(self.settings.value("last_dir", str(Path.home())))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = recent_files(self.settings)
+        if not files:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+            return
+        for path in files:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_path(p))
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear Menu").triggered.connect(
+            lambda _c=False: self.settings.setValue("recent_files", [])
+        )
+
+    def export_console_output(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export Console Output",
+            str(Path(self._last_dir()) / "output.txt"),
+            "Text files (*.txt);;All files (*)",
+        )
+        if not path:
+            return
+        try:
+            Path(path).write_text(self.console.output.toPlainText(), encoding="utf-8")
+        except OSError as exc:
+            self._warn("Cannot export", f"Could not write {path}:\n{exc}")
+
+    # ----------------------------------------------------------------------------- running
+
+    def run_all(self) -> None:
+        self.editor.run_all()
+
+    def run_selection(self) -> None:
+        self.editor.run_selection()
+
+    def stop(self) -> None:
+        if self.controller.busy:
+            self.status_run.setText("Stopping…")
+            self.controller.stop()
+
+    def restart_session(self) -> None:
+        if self.controller.busy:
+            self._warn("Run in progress", "Stop the run (Ctrl+.) before restarting the session.")
+            return
+        self.session.reset_namespace()
+        self._refresh_panels()
+        self.console.append_output("info", "↻ Session restarted: the namespace is empty.\n")
+
+    def _start_editor_run(self, code: str, source: str, first_line: int) -> None:
+        self.editor.clear_error_markers()
+        if first_line == 1:
+            # `# workbench: inspect NAME [against X]` lines pick what to show once it has run.
+            from workbench.session.examples import parse_directives
+
+            try:
+                self._pending_inspect = parse_directives(code, source)
+            except Exception:  # a half-written script (bad tokens, bad directive) still runs
+                self._pending_inspect = ()
+        lines = code.count("\n") + (0 if code.endswith("\n") else 1)
+        where = source.removeprefix("<editor: ").removesuffix(">")
+        span = (
+            f"line {first_line}" if lines <= 1 else f"lines {first_line}–{first_line + lines - 1}"
+        )
+        self._start(code, source, first_line, "exec", f"▶ Run · {where} · {span}\n")
+
+    def _start_console_run(self, code: str) -> None:
+        self.console.echo_input(code)
+        self._start(code, "<console>", 1, "console", None)
+
+    def _start(self, code, source, first_line, mode, header) -> None:
+        if self.controller.busy:
+            self.statusBar().showMessage("A run is in progress; stop it first (Ctrl+.)", 4000)
+            return
+        if header:
+            self.console.append_run_header(header)
+        self.controller.start(code, source=source, first_line=first_line, mode=mode)
+        self.status_run.setText("Running… 0.0 s")
+        self._clock.start()
+
+    def _tick(self) -> None:
+        if self.controller.busy and self.status_run.text() != "Stopping…":
+            self.status_run.setText(f"Running… {self.controller.elapsed():.1f} s")
+
+    def _on_run_finished(self, result) -> None:
+        self._clock.stop()
+        state = result.state.value
+        seconds = f"{result.duration:.2f} s"
+        if state == "finished":
+            footer, status = f"✓ finished in {seconds}\n", f"Finished in {seconds}"
+        elif state == "stopped":
+            footer, status = f"■ stopped after {seconds}\n", f"Stopped after {seconds}"
+        else:
+            name = result.error.type_name if result.error else "error"
+            footer, status = f"✗ {name} after {seconds}\n", f"Failed: {name} after {seconds}"
+            if result.error is not None and result.error.line is not None:
+                self.editor.show_error(result.error.source, result.error.line)
+        if result.mode == "exec":
+            self.console.append_run_footer(state, footer)
+        self.status_run.setText(status)
+        self._refresh_panels()
+        self._apply_pending_inspect()
+        self.run_finished.emit(result)
+
+    def _update_run_actions(self, busy: bool) -> None:
+        self.act_run.setEnabled(not busy)
+        self.act_run_selection.setEnabled(not busy)
+        self.act_restart.setEnabled(not busy)
+        self.act_stop.setEnabled(busy)
+        self.console.set_busy(busy)
+
+    def _refresh_panels(self) -> None:
+        self.namespace.set_entries(self.session.namespace_entries())
+        self.inspector.set_namespace(self.session.namespace)
+
+    # ----------------------------------------------------------------------------- examples
+
+    def show_examples(self) -> None:
+        from workbench.ui.panels.examples import ExamplesGallery
+
+        gallery = ExamplesGallery(self)
+        gallery.chosen.connect(self.open_example)
+        gallery.exec()
+        gallery.deleteLater()
+
+    def open_example(self, example) -> None:
+        """Open an example as a new, unsaved tab, so the shipped file is never overwritten."""
+        from workbench.session.examples import read_example
+
+        pristine = self._pristine_tab()
+        self.editor.new_tab(name=example.path.name, text=read_example(example))
+        if pristine is not None:
+            self.editor.close_tab(self.editor.editors().index(pristine))
+
+    def _apply_pending_inspect(self) -> None:
+        if not self._pending_inspect:
+            return
+        name, x_name = self._pending_inspect[0]
+        if name in self.session.namespace:
+            self.selection.select(name)
+            if x_name and hasattr(self.inspector, "set_x_axis"):
+                self.inspector.set_x_axis(x_name)
+            self._pending_inspect = ()
+
+    # ----------------------------------------------------------------------------- help
+
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard Shortcuts")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(shortcuts_html())
+        box.exec()
+        box.deleteLater()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<h3>{APP_NAME} {__version__}</h3>"
+            "<p>Build a computation or a small model, run it on our own autograd engine "
+            "(NumPy on the CPU, CuPy on the GPU, PyTorch's API) and look inside: values, "
+            "gradients, the autograd graph, training curves and profiles.</p>"
+            f"<p>Device: {_device_text()}</p>",
+        )
+
+    def _warn(self, title: str, text: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not exec(): a warning must not block tests or a running event loop
+        self.last_warning = box
+
+    def _update_title(self) -> None:
+        current = self.editor.current_editor()
+        if current is None:
+            self.setWindowTitle(APP_NAME)
+            return
+        mark = "•" if current.document().isModified() else ""
+        self.setWindowTitle(f"{current.name}{mark} — {APP_NAME}")
+
+    # ----------------------------------------------------------------------------- closing
+
+    def _confirm_close(self) -> bool:
+        """Ask about unsaved tabs (Save / Discard / Cancel each); False cancels the close."""
+        if not any(e.document().isModified() for e in self.editor.editors()):
+            return True
+        return self.editor.close_all()
+
+    def closeEvent(self, event) -> None:
+        if not self._closing and not self._confirm_close():
+            event.ignore()
+            return
+        self._closing = True
+        for box in self.findChildren(QMessageBox):
+            box.close()
+        self.save_settings()
+        self._clock.stop()
+        self.controller.shutdown()
+        super().closeEvent(event)
