@@ -399,3 +399,13 @@ def test_theme_switch_recolours(panel, tutorial, light_theme):
     light_theme.set_mode("dark")
     dark_lut = w.grad_pane.colour_bar.colorMap().getLookupTable(nPts=3)
     assert not np.array_equal(light_lut[1], dark_lut[1])  # the zero colour suits the background
+
+
+def test_an_all_zero_gradient_says_so_in_its_caption(panel):
+    w = torch.ones(3, 4, requires_grad=True)
+    (w * 0).sum().backward()
+    widget = shown(panel, {"w": w}, "w")
+    assert widget.grad_pane.caption.text() == "Gradient · w.grad · all zeros"
+    w.grad += 1
+    widget.refresh()
+    assert widget.grad_pane.caption.text() == "Gradient · w.grad"

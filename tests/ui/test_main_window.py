@@ -27,7 +27,7 @@ def _menu_texts(win):
     return menus
 
 
-def test_window_has_the_menus_docks_and_status_bar(window):
+def test_window_has_the_menus_docks_and_status_bar(window, qtbot):
     menus = _menu_texts(window)
     assert list(menus) == ["File", "Edit", "Run", "View", "Help"]
     for item in ("New", "Open…", "Open Recent", "Save", "Save As…", "Export", "Quit"):
@@ -41,7 +41,7 @@ def test_window_has_the_menus_docks_and_status_bar(window):
     assert set(window.docks) == {"editor", "console", "namespace", "inspector"}
     assert all(dock.isVisible() for dock in window.docks.values())
     assert window.status_run.text() == "Ready"
-    assert window.status_device.text().startswith(("CPU", "GPU"))
+    qtbot.waitUntil(lambda: window.status_device.text().startswith(("CPU", "GPU")), timeout=5000)
     assert "engine" in window.status_version.text()
     assert window.act_stop.isEnabled() is False and window.act_run.isEnabled()
 

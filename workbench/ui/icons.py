@@ -31,6 +31,7 @@ def _svg_text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@cache
 def _pixmap(name: str, colour: str, size: int) -> QPixmap:
     svg = _svg_text(name).replace("currentColor", colour)
     renderer = QSvgRenderer(QByteArray(svg.encode()))
@@ -47,7 +48,8 @@ def icon(name: str) -> QIcon:
     theme = current_theme()
     colour = getattr(theme, _ROLE_COLOURS.get(name, "text"))
     result = QIcon()
-    for size in (16, 24, 32, 48):
+    # Two sizes cover toolbars and menus at 1x and 2x; Qt scales between them.
+    for size in (16, 32):
         result.addPixmap(_pixmap(name, colour, size), QIcon.Mode.Normal)
         result.addPixmap(_pixmap(name, theme.muted, size), QIcon.Mode.Disabled)
     return result

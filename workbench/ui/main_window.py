@@ -249,7 +249,14 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         self.status_run = QLabel("Ready")
-        self.status_device = QLabel(_device_text())
+        # Finding the device loads the engine (a quarter of the start-up time), so it happens
+        # once the window is on screen; user code imports the engine on its worker anyway.
+        self.status_device = QLabel("Device: …")
+        self._device_timer = QTimer(self)
+        self._device_timer.setObjectName("device-probe")
+        self._device_timer.setSingleShot(True)
+        self._device_timer.setInterval(250)
+        self._device_timer.timeout.connect(self.update_device)
         self.status_version = QLabel(f"engine {__version__}")
         status.addWidget(self.status_run, 1)
         status.addPermanentWidget(self.status_device)
@@ -258,6 +265,14 @@ class MainWindow(QMainWindow):
         self._clock.setObjectName("status-clock")
         self._clock.setInterval(100)
         self._clock.timeout.connect(self._tick)
+
+    def update_device(self) -> None:
+        self.status_device.setText(_device_text())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.status_device.text() == "Device: …" and not self._device_timer.isActive():
+            self._device_timer.start()
 
     def _connect(self) -> None:
         self.editor.run_requested.connect(self._start_editor_run)
@@ -531,8 +546,10 @@ class MainWindow(QMainWindow):
     def _apply_pending_inspect(self) -> None:
         if not self._pending_inspect:
             return
+        from workbench.ui.panels.inspector_data import MISSING, resolve_name
+
         name, x_name = self._pending_inspect[0]
-        if name in self.session.namespace:
+        if resolve_name(self.session.namespace, name) is not MISSING:
             self.selection.select(name)
             if x_name and hasattr(self.inspector, "set_x_axis"):
                 self.inspector.set_x_axis(x_name)
@@ -592,5 +609,6 @@ class MainWindow(QMainWindow):
             box.close()
         self.save_settings()
         self._clock.stop()
+        self._device_timer.stop()
         self.controller.shutdown()
         super().closeEvent(event)

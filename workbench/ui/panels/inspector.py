@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.engine.nn import Module
 from workbench.session.tensorstats import (
     HISTOGRAM_SAMPLE,
     histogram,
@@ -43,6 +42,7 @@ from workbench.ui.panels.inspector_data import (
     MISSING,
     grad_of,
     header_parts,
+    is_module,
     is_tensor,
     module_summary,
     no_grad_reason,
@@ -218,7 +218,7 @@ class InspectorPanel(QWidget):
 
     def _render(self, obj) -> None:
         self._value = self._grad = None
-        if isinstance(obj, Module):
+        if is_module(obj):
             self._show_module(obj)
         elif is_tensor(obj):
             self._show_tensor(obj)
@@ -238,7 +238,7 @@ class InspectorPanel(QWidget):
         self.header.setVisible(bool(self._name))
         self.stack.setCurrentWidget(self.empty)
 
-    def _show_module(self, module: Module) -> None:
+    def _show_module(self, module) -> None:
         text, total = module_summary(module)
         self.module_text.setPlainText(text)
         self.header.setText(self._header_html([type(module).__name__, f"{total:,} parameters"]))
@@ -278,7 +278,10 @@ class InspectorPanel(QWidget):
         name = self._name or "tensor"
         self.x_box.setVisible(value.ndim == 1)
         self.slice_controls.setVisible(value.ndim >= 3)
-        self.grad_pane.set_caption(f"Gradient · {name}.grad" if grad is not None else "Gradient")
+        caption = f"Gradient · {name}.grad" if grad is not None else "Gradient"
+        if grad is not None and grad.size and not grad.any():
+            caption += " · all zeros"  # a uniform heatmap alone does not say so
+        self.grad_pane.set_caption(caption)
         self.value_pane.set_caption(f"Value · {name}")
         no_grad = no_grad_reason(name, self._obj)
         if value.size == 0:

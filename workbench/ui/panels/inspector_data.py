@@ -5,12 +5,24 @@ namespace, why a tensor has no gradient, and the copies of arrays that the plots
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 
 import numpy as np
 
-from workbench.engine import Tensor
-from workbench.engine.nn import Module
+# The engine is not imported here: it costs a quarter of the app's start-up, and until user
+# code has imported it no object in a namespace can be one of its tensors or modules.
+
+
+def is_engine_tensor(obj) -> bool:
+    engine = sys.modules.get("workbench.engine")
+    return engine is not None and isinstance(obj, engine.Tensor)
+
+
+def is_module(obj) -> bool:
+    nn = sys.modules.get("workbench.engine.nn")
+    return nn is not None and isinstance(obj, nn.Module)
+
 
 MAX_HEATMAP = 2000  # heatmaps draw at most this many rows and columns (strided beyond)
 MISSING = object()
@@ -31,13 +43,13 @@ def resolve_name(namespace: Mapping[str, object], name: str) -> object:
     if not rest or head not in namespace:
         return MISSING
     obj = namespace[head]
-    if isinstance(obj, Module):
+    if is_module(obj):
         for named in (obj.named_parameters, obj.named_buffers):
             for key, tensor in named():
                 if key == rest:
                     return tensor
     for part in rest.split("."):
-        if isinstance(obj, Tensor) and part == "grad":
+        if is_engine_tensor(obj) and part == "grad":
             obj = grad_of(obj)  # without the non-leaf warning that `.grad` gives
             continue
         try:
@@ -51,7 +63,7 @@ def resolve_name(namespace: Mapping[str, object], name: str) -> object:
 
 
 def is_tensor(obj) -> bool:
-    if isinstance(obj, Tensor):
+    if is_engine_tensor(obj):
         return True
     return isinstance(obj, np.ndarray) and obj.dtype.kind in "biuf"
 
@@ -59,7 +71,7 @@ def is_tensor(obj) -> bool:
 def grad_of(obj):
     # `_grad` directly: `.grad` warns on non-leaves, and silencing that would need
     # warnings.catch_warnings, which is process-wide and would hide the user's own warnings.
-    return getattr(obj, "_grad", None) if isinstance(obj, Tensor) else None
+    return getattr(obj, "_grad", None) if is_engine_tensor(obj) else None
 
 
 def shape_text(shape) -> str:
@@ -72,7 +84,7 @@ def _ordinal(n: int) -> str:
 
 
 def no_grad_reason(name: str, tensor) -> str:
-    if not isinstance(tensor, Tensor):
+    if not is_engine_tensor(tensor):
         return f"No gradient: {name} is a NumPy array"
     if not tensor.requires_grad:
         return f"No gradient: {name} does not require grad"
@@ -91,7 +103,7 @@ def header_parts(obj, value: np.ndarray | None) -> list[str]:
     parts: list[str] = []
     if value is not None:
         parts += [shape_text(value.shape), str(value.dtype)]
-    if isinstance(obj, Tensor):
+    if is_engine_tensor(obj):
         parts.append(str(obj.device))
         if obj.requires_grad:
             parts += ["requires_grad", "leaf" if obj.is_leaf else type(obj.grad_fn).__name__]
@@ -102,7 +114,7 @@ def header_parts(obj, value: np.ndarray | None) -> list[str]:
     return parts
 
 
-def module_summary(module: Module) -> tuple[str, int]:
+def module_summary(module) -> tuple[str, int]:
     """A module's repr, then its parameters one per line; and its parameter count."""
     named = list(module.named_parameters())
     total = sum(p.numel() for _, p in named)
