@@ -117,7 +117,7 @@ def test_titles_descriptions_and_directives_are_parsed():
     assert isinstance(first, Example)
     assert first.title == "The derivative of sin"
     assert "2·cos(a)" in first.description and "\n" not in first.description
-    assert first.inspect == (("b", "a"), ("a", "a"))
+    assert first.inspect == (("b", "a"), ("a", None))
     assert ("model.layer2.weight", None) in EXAMPLES[1].inspect
     assert all(e.title and e.description for e in EXAMPLES)
 

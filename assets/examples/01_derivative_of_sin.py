@@ -4,7 +4,7 @@ the graph that autograd records, call backward() and check that a.grad is 2·cos
 """
 
 # workbench: inspect b against a
-# workbench: inspect a against a
+# workbench: inspect a
 
 import math
 

@@ -194,3 +194,13 @@ def test_an_example_opens_as_an_unsaved_copy_and_shows_what_it_asks_for(window, 
     name, x_name = example.inspect[0]
     assert window.selection.name == name
     assert window.inspector.current_name == name
+
+
+def test_a_run_mirrors_the_editor_tabs_into_the_session(window, run_code):
+    window.editor.new_tab(name="second", text="y = 2\n")
+    window.editor.tabs.setCurrentIndex(0)
+    run_code(window, "x = 1\n")
+    assert [(b.name, b.text) for b in window.session.buffers] == [
+        ("untitled-1", "x = 1\n"),
+        ("second", "y = 2\n"),
+    ]

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from workbench import __version__
 from workbench.session import Session
+from workbench.session.session import CodeBuffer
 from workbench.ui.icons import icon
 from workbench.ui.panels.console import ConsolePanel
 from workbench.ui.panels.editor import EditorPanel
@@ -485,9 +486,16 @@ class MainWindow(QMainWindow):
             return
         if header:
             self.console.append_run_header(header)
+        self.sync_buffers()
         self.controller.start(code, source=source, first_line=first_line, mode=mode)
         self.status_run.setText("Running… 0.0 s")
         self._clock.start()
+
+    def sync_buffers(self) -> None:
+        """Mirror the editor's tabs into the Session, which is what sessions save."""
+        self.session.buffers = [
+            CodeBuffer(e.name, e.toPlainText(), e.path) for e in self.editor.editors()
+        ]
 
     def _tick(self) -> None:
         if self.controller.busy and self.status_run.text() != "Stopping…":

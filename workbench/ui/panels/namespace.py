@@ -117,6 +117,8 @@ class NamespacePanel(QWidget):
             if entry.kind == "module":
                 parents[entry.name] = item
             self._items[entry.name] = item
+        # Expanded before sizing: resizeColumnToContents only measures rows that are shown.
+        self.tree.expandAll()
         for column in range(len(COLUMNS) - 1):
             self.tree.resizeColumnToContents(column)
         self.tree.blockSignals(False)
