@@ -7,6 +7,7 @@ per tick, not one signal per `print`.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -15,6 +16,16 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from workbench.session import Session
 
 POLL_MS = 33
+# What one tick may add to the console. A script printing in a tight loop produces megabytes a
+# second; laying all of it out would freeze the window, and nobody reads it at that speed. The
+# tail is shown (the newest lines matter) and the run's history keeps the last megabyte.
+MAX_CHARS_PER_TICK = 16_000
+# While a run is active the worker and the GUI thread share the GIL. Each time the GUI thread
+# lets go of it inside a Qt call it waits up to a whole switch interval to get it back, so a
+# GUI tick of many Qt calls can stall for a tenth of a second against a busy worker (CPython's
+# convoy effect). A shorter interval for the run's duration keeps the window responsive, for
+# a percent or two of the worker's speed.
+RUN_SWITCH_INTERVAL = 0.001
 
 
 class RunController(QObject):
@@ -29,6 +40,7 @@ class RunController(QObject):
         self._run = None
         self._started_at = 0.0
         self._stopper: threading.Thread | None = None
+        self._switch_interval = sys.getswitchinterval()
         self._timer = QTimer(self)
         self._timer.setObjectName("run-poll")
         self._timer.setInterval(POLL_MS)
@@ -48,6 +60,8 @@ class RunController(QObject):
     def start(self, code: str, source: str = "<editor>", first_line: int = 1, mode: str = "exec"):
         """Start a run; raises SessionBusyError when one is active (the UI disables Run then)."""
         run = self.session.run(code, source=source, first_line=first_line, mode=mode)
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, RUN_SWITCH_INTERVAL))
         self._run = run
         self._started_at = time.perf_counter()
         self._timer.start()
@@ -74,10 +88,17 @@ class RunController(QObject):
         if self._run is not None:
             self._drain(self._run)
             self._run = None
+            sys.setswitchinterval(self._switch_interval)
             self.busy_changed.emit(False)
 
     def _drain(self, run) -> None:
-        for stream, text in run.read_output():
+        chunks = run.read_output()
+        total = sum(len(text) for _, text in chunks)
+        if total > MAX_CHARS_PER_TICK:
+            chunks = _tail(chunks, MAX_CHARS_PER_TICK)
+            skipped = total - sum(len(text) for _, text in chunks)
+            self.output.emit("info", f"[… {skipped:,} characters of output skipped …]\n")
+        for stream, text in chunks:
             self.output.emit(stream, text)
 
     def _poll(self) -> None:
@@ -91,8 +112,30 @@ class RunController(QObject):
         if done:
             self._timer.stop()
             self._run = None
+            sys.setswitchinterval(self._switch_interval)
             if self._stopper is not None:
                 self._stopper.join(0.5)
                 self._stopper = None
             self.finished.emit(run.result)
             self.busy_changed.emit(False)
+
+
+def _tail(chunks: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    """The last `limit` characters of the (stream, text) chunks, starting at a line start."""
+    kept: list[tuple[str, str]] = []
+    room = limit
+    for stream, text in reversed(chunks):
+        if room <= 0:
+            break
+        if len(text) <= room:
+            kept.append((stream, text))
+            room -= len(text)
+            continue
+        cut = text[len(text) - room :]
+        newline = cut.find("\n")
+        if 0 <= newline < len(cut) - 1:
+            cut = cut[newline + 1 :]
+        kept.append((stream, cut))
+        break
+    kept.reverse()
+    return kept
