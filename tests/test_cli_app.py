@@ -26,7 +26,7 @@ def workbench(*args, env=None, cwd=None, timeout=120):
 def test_version_and_help():
     assert workbench("--version").stdout.strip() == f"workbench {__version__}"
     out = workbench("--help").stdout
-    for word in ("run SCRIPT", "snapshot", "a Python script to open in the editor"):
+    for word in ("run SCRIPT", "snapshot", "info FILE", "export-trace", "a session (.wbsession)"):
         assert word in out
 
 

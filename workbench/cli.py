@@ -17,7 +17,7 @@ from pathlib import Path
 
 from workbench import __version__
 
-COMMANDS = ("run", "snapshot", "demo")
+COMMANDS = ("run", "snapshot", "info", "export-trace", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,12 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
             "commands (workbench COMMAND --help for their options):\n"
             "  run SCRIPT       run a script headless with the profiler on\n"
             "  snapshot [FILE]  render the window or a panel to a PNG offscreen\n"
+            "  info FILE        what a .wbsession file holds\n"
+            "  export-trace FILE -o OUT.json[.gz]  a session's profile as a Chrome trace\n"
             "  demo             print the engine's headless demo (the first autograd tutorial)"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("file", nargs="?", help="a Python script to open in the editor")
+    parser.add_argument(
+        "file", nargs="?", help="a Python script (.py) or a session (.wbsession) to open"
+    )
     return parser
 
 
@@ -90,6 +94,10 @@ def build_command_parser() -> argparse.ArgumentParser:
     snap.add_argument("--size", default="1440x900", metavar="WxH", help="window size (%(default)s)")
     snap.add_argument("--run", action="store_true", help="run the script before rendering")
     snap.add_argument("--theme", choices=("light", "dark"), default="light", help="(%(default)s)")
+    from workbench.session.cli_commands import add_export_trace_parser, add_info_parser
+
+    add_info_parser(commands)
+    add_export_trace_parser(commands)
     commands.add_parser("demo", help="print the engine's headless demo")
     return parser
 
@@ -111,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from workbench.ui.snapshot import main_snapshot
 
             return main_snapshot(args)
+        if args.command in ("info", "export-trace"):
+            return args.handler(args)
         from workbench.demo import run_demo
 
         run_demo()

@@ -81,6 +81,7 @@ class RunResult:
     duration: float
     output: str
     error: ErrorInfo | None
+    profile: object | None = None  # the engine's finished `profile`, for a run made with one
 
 
 # thread ident -> its Run, for the unraisable hook
@@ -193,6 +194,7 @@ class Run:
         context: contextvars.Context,
         on_finish: Callable[[Run, RunResult], None],
         on_done: Callable[[RunResult], None] | None = None,
+        profile: bool = False,
     ) -> None:
         self.id = run_id
         self.source = source
@@ -203,6 +205,8 @@ class Run:
         self._context = context
         self._on_finish = on_finish
         self._on_done = on_done
+        self._profile = profile
+        self._profiler = None  # the profile recorded around the user's code, when asked for
         self._output = capture.OutputBuffer()
         self._lock = threading.Lock()
         self._in_user_code = False
@@ -282,6 +286,8 @@ class Run:
         _runs_by_thread[ident] = self
         t0 = time.perf_counter()
         outcome = None
+        if self._profile:
+            outcome = self._start_profiler()
         # Until _leave_user_code has returned, a RunStopped sent just before the user's code
         # returned may still land at any call here: catch it and redo what it cut short.
         while True:
@@ -293,6 +299,11 @@ class Run:
             except RunStopped as exc:
                 if outcome is None:
                     outcome = (RunState.STOPPED, exc)
+        if self._profiler is not None:
+            try:
+                self._profiler.__exit__(None, None, None)
+            except Exception:  # the run must end whatever happens
+                pass
         duration = time.perf_counter() - t0
         try:
             self._finish(*outcome, duration)
@@ -300,6 +311,24 @@ class Run:
             capture.unroute(ident)
             _runs_by_thread.pop(ident, None)
         self._notify()
+
+    def _start_profiler(self) -> tuple[RunState, BaseException] | None:
+        """Enter the engine's profiler on this worker thread (its recorder is per thread).
+
+        It is entered before and left after the user-code window, where no RunStopped can
+        land, so a stop never leaves the engine's one profiler half-closed. A profiler that
+        cannot start (another one is running) fails the run with its error.
+        """
+        try:
+            # Imported here: runs without profiling must not load the engine.
+            from workbench.engine.autograd.profiler import profile
+
+            prof = profile(record_shapes=True)
+            prof.__enter__()
+        except Exception as exc:
+            return RunState.FAILED, exc
+        self._profiler = prof
+        return None
 
     def _execute(self) -> tuple[RunState, BaseException | None]:
         with self._lock:
@@ -353,6 +382,7 @@ class Run:
             duration=duration,
             output=output,
             error=error,
+            profile=self._profiler,
         )
 
     def _error_info(self, state: RunState, exc: BaseException | None) -> ErrorInfo:

@@ -62,8 +62,21 @@ class Session:
         self._last_run: Run | None = None  # its thread may outlive `_active` (on_done)
         self._last_id = 0
         self._closed = False
+        # The document this session was loaded from (graphs, runs, profiles, module state
+        # dicts it holds), so saving again keeps what the namespace cannot rebuild.
+        self.restored = None
         capture.install()
         install_unraisable_hook()
+
+    def save(self, path, **captures):
+        """Save to a `.wbsession` file atomically (see `workbench.session.files`). `captures`
+        are `graphs=`, `training_runs=`, `profiles=`, `ui_state=`; returns the path written."""
+        from .files import save_session, session_to_document
+
+        doc = session_to_document(self, base=self.restored, **captures)
+        path = save_session(doc, path)
+        self.restored = doc
+        return path
 
     def __enter__(self) -> Session:
         return self
@@ -87,12 +100,14 @@ class Session:
         first_line: int = 1,
         mode: str = "exec",
         on_done: Callable[[RunResult], None] | None = None,
+        profile: bool = False,
     ) -> Run:
         """Start running `code` on a worker thread; returns at once.
 
         `first_line` is the editor line the code starts on (for a selection), so tracebacks
         and `ErrorInfo.line` use the editor's numbering. `on_done` is called on the worker
-        thread once the run is done.
+        thread once the run is done. With `profile`, the code runs under the engine's
+        profiler (shapes recorded) and the result's `profile` holds it.
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -114,6 +129,7 @@ class Session:
                 context=self._context,
                 on_finish=self._run_finished,
                 on_done=on_done,
+                profile=profile,
             )
             self._active = self._last_run = run
             capture.ensure_installed()
