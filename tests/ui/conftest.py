@@ -11,9 +11,10 @@ import pytest
 
 @pytest.fixture
 def settings_path(tmp_path, monkeypatch):
-    """A private QSettings file: tests never read or write the user's settings."""
+    """A private QSettings file and recovery folder: tests never touch the user's."""
     path = tmp_path / "workbench-settings.ini"
     monkeypatch.setenv("WORKBENCH_SETTINGS", str(path))
+    monkeypatch.setenv("WORKBENCH_RECOVERY_DIR", str(tmp_path / "recovery"))
     return path
 
 
@@ -36,7 +37,11 @@ def make_widget(qtbot, qapp, settings_path):
     timers = []
     for widget in made:
         widget.close()
-        timers += [t for t in widget.findChildren(QTimer) if t.isActive()]
+        timers += [
+            f"{type(t.parent()).__name__}.{t.objectName() or '?'}"
+            for t in widget.findChildren(QTimer)
+            if t.isActive()
+        ]
         widget.deleteLater()
     # deleteLater only happens when deferred deletes are delivered explicitly; without this the
     # widgets of every test pile up and each later theme switch restyles all of them.
@@ -57,9 +62,24 @@ def make_widget(qtbot, qapp, settings_path):
         for w in QApplication.topLevelWidgets()
         if w not in toplevel_before and w.isVisible()
     ]
-    assert not timers, f"timers still running after close: {[t.objectName() for t in timers]}"
+    assert not timers, f"timers still running after close: {timers}"
     assert not leaked_threads, f"threads still running after close: {leaked_threads}"
     assert not leaked_windows, f"windows still open after close: {leaked_windows}"
+
+
+@pytest.fixture(autouse=True)
+def _no_modal_dialogs(monkeypatch):
+    """A modal dialog would wait for a click that never comes: fail instead of hanging."""
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a modal dialog opened in a test; replace the method that asks")
+
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+    monkeypatch.setattr(QMessageBox, "question", refuse)
+    monkeypatch.setattr(QMessageBox, "warning", refuse)
+    monkeypatch.setattr(QMessageBox, "critical", refuse)
+    monkeypatch.setattr(QDialog, "exec", refuse)
 
 
 @pytest.fixture(autouse=True)

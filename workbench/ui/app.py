@@ -55,7 +55,10 @@ def run_app(path: str | None = None) -> int:
     from workbench.ui.main_window import MainWindow
 
     window = MainWindow()
+    window.show()
     if path:
         window.open_path(path)
-    window.show()
+    else:
+        # A recovery file left by a Workbench that crashed: offer it back before anything else.
+        window.files.offer_recovery()
     return app.exec()

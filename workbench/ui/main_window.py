@@ -32,12 +32,15 @@ from workbench.ui.panels.inspector import InspectorPanel
 from workbench.ui.panels.namespace import NamespacePanel
 from workbench.ui.run_controller import RunController
 from workbench.ui.selection import Selection
+from workbench.ui.session_files import SessionFiles, is_session_path
 from workbench.ui.settings import add_recent_file, open_settings, recent_files, remove_recent_file
 from workbench.ui.shortcuts import SHORTCUTS, shortcuts_html
 from workbench.ui.theme import MODES, theme_manager
 
 APP_NAME = "Autograd Workbench"
 SCRIPT_FILTER = "Python scripts (*.py);;All files (*)"
+SAVE_AS_FILTER = "Python script (*.py);;Workbench session (*.wbsession)"
+SESSION_FILTER = "Workbench session (*.wbsession)"
 OPEN_FILTER = "Python scripts and sessions (*.py *.wbsession);;All files (*)"
 # Bumped when the set of docks changes, so an old saved layout is not restored onto new panels.
 LAYOUT_VERSION = 1
@@ -71,6 +74,9 @@ class MainWindow(QMainWindow):
         self._pending_inspect: tuple = ()
         self._closing = False
         self.last_warning: QMessageBox | None = None
+        self.layout_version = LAYOUT_VERSION
+        self.files = SessionFiles(self)
+        self.setAcceptDrops(True)
 
         self._build_panels()
         self._build_actions()
@@ -143,6 +149,7 @@ class MainWindow(QMainWindow):
         self.act_open = a("&Open…", self.open_dialog, SHORTCUTS["open"], "open", "Open a script")
         self.act_save = a("&Save", self.save_file, SHORTCUTS["save"], "save", "Save the script")
         self.act_save_as = a("Save &As…", self.save_file_as, SHORTCUTS["save_as"])
+        self.act_save_session_as = a("Save Session As…", self.save_session_as)
         self.act_export_output = a("Console Output…", self.export_console_output)
         self.act_quit = a("&Quit", self.close, SHORTCUTS["quit"])
         self.act_run = a("&Run", self.run_all, SHORTCUTS["run"], "run", "Run the script")
@@ -188,7 +195,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file.addSeparator()
-        file.addActions([self.act_save, self.act_save_as])
+        file.addActions([self.act_save, self.act_save_as, self.act_save_session_as])
         self.export_menu = file.addMenu("&Export")
         self.export_menu.setIcon(icon("export"))
         self.export_menu.addAction(self.act_export_output)
@@ -229,7 +236,10 @@ class MainWindow(QMainWindow):
         theme_menu.addActions(self.theme_actions.actions())
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([self.act_examples, self.act_shortcuts])
+        help_menu.addAction(self.act_examples)
+        self.example_sessions_menu = help_menu.addMenu("Example &Sessions")
+        self.example_sessions_menu.aboutToShow.connect(self._fill_example_sessions)
+        help_menu.addAction(self.act_shortcuts)
         help_menu.addSeparator()
         help_menu.addAction(self.act_about)
 
@@ -281,6 +291,8 @@ class MainWindow(QMainWindow):
         self.editor.modified_changed.connect(lambda _m: self._update_title())
         self.console.submitted.connect(self._start_console_run)
         self.console.location_clicked.connect(self.editor.show_error)
+        self.editor.modified_changed.connect(self._on_code_modified)
+        self.files.changed.connect(self._update_title)
         self.controller.output.connect(self.console.append_output)
         self.controller.finished.connect(self._on_run_finished)
         self.controller.busy_changed.connect(self._update_run_actions)
@@ -348,21 +360,24 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_path(self, path: str | os.PathLike) -> bool:
-        """Open a script in the editor; report any problem in a dialog (never raise)."""
+        """Open a script in the editor, or a session in the window; report any problem in a
+        dialog (never raise)."""
         path = Path(path)
-        if path.suffix == ".wbsession":
-            self._warn(
-                "Cannot open session",
-                f"{path.name} is a session file. Opening sessions is not available in this "
-                "version yet; open a Python script (.py) instead.",
-            )
-            return False
+        if is_session_path(path):
+            if self.controller.busy:
+                self.warn("Run in progress", "Stop the run (Ctrl+.) before opening a session.")
+                return False
+            if not self.files.open(path):
+                return False
+            add_recent_file(self.settings, path)
+            self.settings.setValue("last_dir", str(path.resolve().parent))
+            return True
         pristine = self._pristine_tab()
         try:
             self.editor.open_file(str(path))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             remove_recent_file(self.settings, str(path.resolve()))
-            self._warn("Cannot open file", f"Could not open {path}:\n{exc}")
+            self.warn("Cannot open file", f"Could not open {path}:\n{exc}")
             return False
         if pristine is not None:  # the blank tab a new window starts with makes way
             self.editor.close_tab(self.editor.editors().index(pristine))
@@ -380,6 +395,9 @@ class MainWindow(QMainWindow):
         return None
 
     def save_file(self) -> bool:
+        """Save the session when the window edits a session file, else the current script."""
+        if self.files.path is not None:
+            return self.files.save()
         current = self.editor.current_editor()
         if current is None:
             return False
@@ -392,14 +410,90 @@ class MainWindow(QMainWindow):
         if current is None:
             return False
         suggested = current.path or str(Path(self._last_dir()) / f"{current.name}.py")
-        path, _ = QFileDialog.getSaveFileName(self, "Save As", suggested, SCRIPT_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self, "Save As", suggested, SAVE_AS_FILTER)
+        if path and is_session_path(path):
+            return self._save_session_to(path)
         return bool(path) and self._save_to(current, path)
+
+    def save_session_as(self) -> bool:
+        suggested = str(self.files.path or Path(self._last_dir()) / "untitled.wbsession")
+        path, _ = QFileDialog.getSaveFileName(self, "Save Session As", suggested, SESSION_FILTER)
+        return bool(path) and self._save_session_to(path)
+
+    def _save_session_to(self, path) -> bool:
+        if not is_session_path(path):
+            path = f"{path}.wbsession"
+        if not self.files.save(path):
+            return False
+        add_recent_file(self.settings, self.files.path)
+        self.statusBar().showMessage(f"Saved {self.files.path}", 4000)
+        return True
+
+    def replace_session(self, session: Session) -> None:
+        """Swap in another kernel (an opened or restored session file); the old one closes.
+        Its code goes into fresh tabs and waits there: nothing runs until the user runs it."""
+        self.controller.shutdown()
+        self.session = session
+        self.controller.session = session
+        for editor in self.editor.editors():
+            editor.document().setModified(False)  # the caller has asked about unsaved work
+        self.editor.close_all()
+        for buffer in session.buffers:
+            self.editor.new_tab(name=buffer.name, text=buffer.text, path=buffer.path)
+        if not self.editor.editors():
+            self.editor.new_tab()
+        self.selection.clear()
+        self._refresh_panels()
+        self.console.append_output(
+            "info", "↻ Session opened: its code is in the editor, not run.\n"
+        )
+
+    def _on_code_modified(self, modified: bool) -> None:
+        if modified:
+            self.files.mark_dirty()
+
+    def _fill_example_sessions(self) -> None:
+        from workbench.assets import asset
+
+        self.example_sessions_menu.clear()
+        found = sorted(asset("examples").glob("*.wbsession"))
+        if not found:
+            self.example_sessions_menu.addAction("No example sessions").setEnabled(False)
+        for path in found:
+            title = path.stem.split("_", 1)[-1].replace("_", " ").capitalize()
+            action = self.example_sessions_menu.addAction(title)
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self.open_path(p))
+
+    # ----------------------------------------------------------------------------- drag and drop
+
+    def _dropped_paths(self, event) -> list[Path]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+        return [p for p in paths if p.suffix.lower() in (".py", ".wbsession")]
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        paths = self._dropped_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        for path in paths:
+            self.open_path(path)
 
     def _save_to(self, editor, path: str) -> bool:
         try:
             saved = self.editor.save(editor, path)
         except OSError as exc:
-            self._warn("Cannot save", f"Could not save {path}:\n{exc}")
+            self.warn("Cannot save", f"Could not save {path}:\n{exc}")
             return False
         add_recent_file(self.settings, saved)
         self.statusBar().showMessage(f"Saved {saved}", 4000)
@@ -436,7 +530,7 @@ class MainWindow(QMainWindow):
         try:
             Path(path).write_text(self.console.output.toPlainText(), encoding="utf-8")
         except OSError as exc:
-            self._warn("Cannot export", f"Could not write {path}:\n{exc}")
+            self.warn("Cannot export", f"Could not write {path}:\n{exc}")
 
     # ----------------------------------------------------------------------------- running
 
@@ -453,7 +547,7 @@ class MainWindow(QMainWindow):
 
     def restart_session(self) -> None:
         if self.controller.busy:
-            self._warn("Run in progress", "Stop the run (Ctrl+.) before restarting the session.")
+            self.warn("Run in progress", "Stop the run (Ctrl+.) before restarting the session.")
             return
         self.session.reset_namespace()
         self._refresh_panels()
@@ -517,6 +611,7 @@ class MainWindow(QMainWindow):
         if result.mode == "exec":
             self.console.append_run_footer(state, footer)
         self.status_run.setText(status)
+        self.files.mark_dirty()
         self._refresh_panels()
         self._apply_pending_inspect()
         self.run_finished.emit(result)
@@ -584,7 +679,7 @@ class MainWindow(QMainWindow):
             f"<p>Device: {_device_text()}</p>",
         )
 
-    def _warn(self, title: str, text: str) -> None:
+    def warn(self, title: str, text: str) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
         )
@@ -593,6 +688,10 @@ class MainWindow(QMainWindow):
         self.last_warning = box
 
     def _update_title(self) -> None:
+        if self.files.path is not None:
+            mark = "•" if self.files.dirty else ""
+            self.setWindowTitle(f"{self.files.path.name}{mark} — {APP_NAME}")
+            return
         current = self.editor.current_editor()
         if current is None:
             self.setWindowTitle(APP_NAME)
@@ -603,7 +702,10 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------------------- closing
 
     def _confirm_close(self) -> bool:
-        """Ask about unsaved tabs (Save / Discard / Cancel each); False cancels the close."""
+        """Ask about unsaved work; False cancels the close. A window editing a session file
+        asks once for the session; otherwise each modified script tab is asked about."""
+        if self.files.path is not None:
+            return self.files.confirm_discard("closing")
         if not any(e.document().isModified() for e in self.editor.editors()):
             return True
         return self.editor.close_all()
@@ -618,5 +720,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self._clock.stop()
         self._device_timer.stop()
+        self.statusBar().clearMessage()  # stops the message's timeout timer
+        self.files.close()
         self.controller.shutdown()
         super().closeEvent(event)
