@@ -2,7 +2,7 @@ PY ?= python3
 VENV = .venv
 BIN = $(VENV)/bin
 
-.PHONY: all run test bench bench-torch lint format clean screenshots
+.PHONY: all run test bench bench-torch lint format clean screenshots example-sessions
 
 all: test
 
@@ -28,6 +28,9 @@ bench: $(VENV)/.installed
 	$(BENCH_ENV) $(BIN)/python -m benchmarks.memory
 	$(BENCH_ENV) $(BIN)/python -m benchmarks.profiler
 	$(BENCH_ENV) $(BIN)/python -m benchmarks.app
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.graph_layout
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.training
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.session_io
 
 # A separate environment with PyTorch, only for the benchmarks' comparison column.
 bench-torch:
@@ -41,6 +44,10 @@ screenshots: $(VENV)/.installed
 	$(BIN)/python -m workbench snapshot assets/examples/01_derivative_of_sin.py --run -o $(SHOTS)/window-light.png
 	$(BIN)/python -m workbench snapshot assets/examples/01_derivative_of_sin.py --run --theme dark -o $(SHOTS)/window-dark.png
 	$(BIN)/python -m workbench snapshot assets/examples/02_tiny_training_step.py --run --panel inspector --size 1440x900 -o $(SHOTS)/inspector.png
+
+# The example sessions in assets/examples/ (Help → Example Sessions), from a seeded script.
+example-sessions: $(VENV)/.installed
+	$(BIN)/python scripts/make_example_sessions.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -128,3 +128,13 @@ def test_after_a_crash_the_next_launch_offers_the_work_back(make_widget, tmp_pat
     assert window.session.namespace["t"].tolist() == [0.0, 1.0, 2.0]
     assert window.files.dirty and window.files.path is None
     assert not list(recovery.glob("recovery-*.wbsession"))  # restored: its file is gone
+
+
+def test_the_example_sessions_menu_opens_the_shipped_sessions(window):
+    window._fill_example_sessions()
+    titles = [a.text() for a in window.example_sessions_menu.actions()]
+    assert titles == ["Autograd walkthrough", "Spirals training", "Profiled loop"]
+    window.example_sessions_menu.actions()[0].trigger()
+    assert window.files.path.name == "10_autograd_walkthrough.wbsession"
+    assert window.selection.name == "b" and window.inspector.current_name == "b"
+    assert window.editor.current_editor().name == "01_derivative_of_sin.py"
