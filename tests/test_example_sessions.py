@@ -27,6 +27,11 @@ def _maker():
 MAKER = _maker()
 
 
+def _structure(data):
+    nodes = [(n["id"], n["kind"], n["name"], n["shape"], n["dtype"]) for n in data["nodes"]]
+    return nodes, data["edges"], data["outputs"]
+
+
 def _untimed(value):
     """A metric history without its wall-clock fields, which differ on every run."""
     if isinstance(value, dict):
@@ -44,7 +49,10 @@ def test_shipped_session_equals_a_fresh_one(name):
     assert shipped.tensors.keys() == fresh.tensors.keys()
     for key, value in fresh.tensors.items():
         np.testing.assert_array_equal(shipped.tensors[key], value)
-    assert [g.data for g in shipped.graphs] == [g.data for g in fresh.graphs]
+    # sequence numbers count every op the process ever made: compare the graphs' structure
+    assert [_structure(g.data) for g in shipped.graphs] == [
+        _structure(g.data) for g in fresh.graphs
+    ]
     assert [_untimed(r.history) for r in shipped.training_runs] == [
         _untimed(r.history) for r in fresh.training_runs
     ]
