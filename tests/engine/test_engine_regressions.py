@@ -110,3 +110,38 @@ def test_an_unrecorded_op_keeps_nothing_alive():
     gc.collect()
     assert ref() is None
     assert not vars(function._NULL)
+
+
+def test_no_floating_point_warnings_from_engine_ops_on_any_thread():
+    # NumPy's seterr is per thread; the app runs user code on worker threads. Engine ops must
+    # stay quiet there too (as PyTorch is), while the user's own NumPy code keeps warning.
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import threading
+        import numpy as np
+        import workbench.engine as torch
+        result = {}
+        def work():
+            y = torch.tensor([1e38]) * 100
+            z = torch.tensor([0.0]).log() + torch.tensor([0.0]) / torch.tensor([0.0])
+            result["engine"] = (y.tolist(), z.isnan().tolist())
+            try:
+                np.float32(1e38) * np.float32(100)
+            except RuntimeWarning:
+                result["user"] = "warned"
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+        print(result)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "-c", code],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "{'engine': ([inf], [True]), 'user': 'warned'}"

@@ -4,6 +4,8 @@ NumPy on the CPU, CuPy on an NVIDIA GPU when it is installed. Never imports Qt o
 from workbench.
 """
 
+import warnings as _warnings
+
 import numpy as _np
 
 # The submodule `tensor` must load before `creation` so that creation's `tensor` function,
@@ -132,6 +134,8 @@ __all__ = [
 ]
 
 # PyTorch raises no floating-point warnings (log(0) is -inf, 0/0 is nan, quietly); NumPy warns.
-# The engine follows PyTorch. NumPy keeps this setting per thread: threads that run user code
-# (the app's workers) set it again when they start.
+# The engine follows PyTorch. NumPy keeps `seterr` per thread (a context variable), so a thread
+# started later would warn again; the warnings filter is process-wide and matches only warnings
+# raised from the engine's own modules, so a user's own NumPy code still warns as usual.
 _np.seterr(all="ignore")
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"workbench\.engine(\.|$)")
