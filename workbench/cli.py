@@ -76,6 +76,8 @@ def build_command_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--row-limit", type=int, default=100, metavar="N", help="table rows (default: %(default)s)"
     )
+    from workbench.ui.snapshot import PANELS  # plain data: no Qt is imported for it
+
     snap = commands.add_parser(
         "snapshot",
         help="render the window (or one panel) to a PNG offscreen",
@@ -88,7 +90,7 @@ def build_command_parser() -> argparse.ArgumentParser:
     snap.add_argument("-o", "--output", required=True, metavar="OUT.png", help="the PNG to write")
     snap.add_argument(
         "--panel",
-        choices=("editor", "console", "namespace", "inspector"),
+        choices=PANELS,
         help="render only this panel",
     )
     snap.add_argument("--size", default="1440x900", metavar="WxH", help="window size (%(default)s)")

@@ -34,11 +34,19 @@ def test_window_has_the_menus_docks_and_status_bar(window, qtbot):
         assert item in menus["File"]
     for item in ("Run", "Run Selection", "Stop"):
         assert item in menus["Run"]
-    for item in ("Editor", "Console", "Namespace", "Inspector", "Reset Layout", "Theme"):
+    for item in (
+        "Editor",
+        "Console",
+        "Namespace",
+        "Inspector",
+        "Profiler",
+        "Reset Layout",
+        "Theme",
+    ):
         assert item in menus["View"]
     for item in ("Examples…", "Keyboard Shortcuts", "About Autograd Workbench"):
         assert item in menus["Help"]
-    assert set(window.docks) == {"editor", "console", "namespace", "inspector"}
+    assert set(window.docks) == {"editor", "console", "namespace", "inspector", "profiler"}
     assert all(dock.isVisible() for dock in window.docks.values())
     assert window.status_run.text() == "Ready"
     qtbot.waitUntil(lambda: window.status_device.text().startswith(("CPU", "GPU")), timeout=5000)
@@ -134,7 +142,7 @@ def test_layout_geometry_theme_and_recent_files_persist(make_widget, settings_pa
     script.write_text("k = 1\n")
     first = make_widget(MainWindow)
     first.show()
-    first.resize(700, 500)
+    first.resize(780, 560)
     first.docks["inspector"].close()
     first.set_theme_mode("dark")
     assert first.open_path(script)
@@ -143,7 +151,7 @@ def test_layout_geometry_theme_and_recent_files_persist(make_widget, settings_pa
 
     second = make_widget(MainWindow)
     second.show()
-    assert (second.width(), second.height()) == (700, 500)
+    assert (second.width(), second.height()) == (780, 560)
     assert not second.docks["inspector"].isVisible()
     assert second.docks["namespace"].isVisible()
     from workbench.ui.settings import recent_files
@@ -204,3 +212,33 @@ def test_a_run_mirrors_the_editor_tabs_into_the_session(window, run_code):
         ("untitled-1", "x = 1\n"),
         ("second", "y = 2\n"),
     ]
+
+
+LOOP = """\
+import workbench.engine as torch
+x = torch.randn((2, 3), requires_grad=True)
+y = torch.randn((2, 3), requires_grad=True)
+z = torch.ones((2, 3), requires_grad=True)
+for _ in range(50):
+    z = (z / x) * y
+z.sum().backward()
+"""
+
+
+def test_profile_toggle_records_the_run_into_the_profiler_panel(window, run_code, tmp_path):
+    window.act_profile.setChecked(True)
+    result = run_code(window, LOOP)
+    assert result.profile is not None
+    assert window.profiler.title == f"Run {result.run_id}"
+    averages = window.profiler.averages
+    names = dict(zip(averages.name, averages.count.tolist()))
+    assert names["mul"] == 50 and names["div"] == 50 and names["MulBackward0"] == 50
+    window.act_profile.setChecked(False)
+    assert run_code(window, "q = 1\n").profile is None
+
+    # the profile travels with the session file
+    assert window._save_session_to(tmp_path / "prof.wbsession")
+    window.profiler.clear()
+    window.files._dirty = False
+    assert window.open_path(tmp_path / "prof.wbsession")
+    assert window.profiler.profile_titles() == [f"Run {result.run_id}"]

@@ -30,6 +30,7 @@ from workbench.ui.panels.console import ConsolePanel
 from workbench.ui.panels.editor import EditorPanel
 from workbench.ui.panels.inspector import InspectorPanel
 from workbench.ui.panels.namespace import NamespacePanel
+from workbench.ui.panels.profiler_panel import ProfilerPanel, make_profile_action
 from workbench.ui.run_controller import RunController
 from workbench.ui.selection import Selection
 from workbench.ui.session_files import SessionFiles, is_session_path
@@ -43,7 +44,7 @@ SAVE_AS_FILTER = "Python script (*.py);;Workbench session (*.wbsession)"
 SESSION_FILTER = "Workbench session (*.wbsession)"
 OPEN_FILTER = "Python scripts and sessions (*.py *.wbsession);;All files (*)"
 # Bumped when the set of docks changes, so an old saved layout is not restored onto new panels.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 
 def _device_text() -> str:
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.console = ConsolePanel()
         self.namespace = NamespacePanel(self.selection)
         self.inspector = InspectorPanel(self.selection)
+        self.profiler = ProfilerPanel(self.selection)
         self.setDockNestingEnabled(True)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -121,6 +123,10 @@ class MainWindow(QMainWindow):
         inspector = self._dock("Inspector", "inspector", self.inspector, right)
         self.splitDockWidget(editor, console, Qt.Orientation.Vertical)
         self.splitDockWidget(namespace, inspector, Qt.Orientation.Vertical)
+        # The big views share the inspector's place as tabs; the inspector stays in front.
+        profiler = self._dock("Profiler", "profiler", self.profiler, right)
+        self.tabifyDockWidget(inspector, profiler)
+        inspector.raise_()
         # No central widget: every panel is a dock, so any of them can take any place.
         self.setCentralWidget(None)
         self.resize(1440, 900)
@@ -161,6 +167,9 @@ class MainWindow(QMainWindow):
             "Run the selection or the current line",
         )
         self.act_stop = a("S&top", self.stop, SHORTCUTS["stop"], "stop", "Stop the run")
+        self.act_profile = make_profile_action(self)
+        self.act_export_trace = a("Trace…", self.profiler.export_trace_dialog)
+        self.act_import_trace = a("Import Trace…", self.profiler.import_trace_dialog)
         self.act_restart = a("Restart Session", self.restart_session)
         self.act_reset_layout = a("&Reset Layout", self.reset_layout, icon_name="layout")
         self.act_examples = a(
@@ -198,7 +207,8 @@ class MainWindow(QMainWindow):
         file.addActions([self.act_save, self.act_save_as, self.act_save_session_as])
         self.export_menu = file.addMenu("&Export")
         self.export_menu.setIcon(icon("export"))
-        self.export_menu.addAction(self.act_export_output)
+        self.export_menu.addActions([self.act_export_output, self.act_export_trace])
+        file.addAction(self.act_import_trace)
         file.addSeparator()
         file.addAction(self.act_quit)
 
@@ -225,7 +235,7 @@ class MainWindow(QMainWindow):
         run.addAction(self.act_restart)
 
         view = bar.addMenu("&View")
-        for name in ("editor", "console", "namespace", "inspector"):
+        for name in self.docks:
             action = self.docks[name].toggleViewAction()
             action.setIcon(icon(name))
             view.addAction(action)
@@ -255,7 +265,9 @@ class MainWindow(QMainWindow):
         for action in (self.act_new, self.act_open, self.act_save):
             bar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         # Run and Stop live beside the code they act on (and in the Run menu), not twice over.
-        self.editor.toolbar.addActions([self.act_run, self.act_run_selection, self.act_stop])
+        self.editor.toolbar.addActions(
+            [self.act_run, self.act_run_selection, self.act_stop, self.act_profile]
+        )
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -293,6 +305,8 @@ class MainWindow(QMainWindow):
         self.console.location_clicked.connect(self.editor.show_error)
         self.editor.modified_changed.connect(self._on_code_modified)
         self.files.changed.connect(self._update_title)
+        self.act_profile.toggled.connect(self.profiler.set_profile_enabled)
+        self.profiler.profile_toggled.connect(self.act_profile.setChecked)
         self.controller.output.connect(self.console.append_output)
         self.controller.finished.connect(self._on_run_finished)
         self.controller.busy_changed.connect(self._update_run_actions)
@@ -343,6 +357,7 @@ class MainWindow(QMainWindow):
             (self.act_stop, "stop"),
             (self.act_reset_layout, "layout"),
             (self.act_examples, "examples"),
+            (self.act_profile, "profiler"),
         )
         for action, name in pairs:
             action.setIcon(icon(name))
@@ -447,6 +462,22 @@ class MainWindow(QMainWindow):
         self.console.append_output(
             "info", "↻ Session opened: its code is in the editor, not run.\n"
         )
+
+    def captures(self) -> dict:
+        """What the panels hold that a session file keeps (keyword arguments of
+        `session_to_document`): the profiles shown, …"""
+        from workbench.session.files import StoredProfile
+
+        profiles = [StoredProfile(t, ev) for t, ev in self.profiler.stored_profiles()]
+        return {"profiles": profiles}
+
+    def show_restored(self, doc) -> None:
+        """Give the panels what a loaded session file holds."""
+        if doc is None:
+            return
+        self.profiler.clear()
+        for stored in doc.profiles:
+            self.profiler.show_profile(stored.events, stored.name)
 
     def _on_code_modified(self, modified: bool) -> None:
         if modified:
@@ -581,7 +612,10 @@ class MainWindow(QMainWindow):
         if header:
             self.console.append_run_header(header)
         self.sync_buffers()
-        self.controller.start(code, source=source, first_line=first_line, mode=mode)
+        profile = self.act_profile.isChecked() and mode == "exec"
+        self.controller.start(
+            code, source=source, first_line=first_line, mode=mode, profile=profile
+        )
         self.status_run.setText("Running… 0.0 s")
         self._clock.start()
 
@@ -610,6 +644,9 @@ class MainWindow(QMainWindow):
                 self.editor.show_error(result.error.source, result.error.line)
         if result.mode == "exec":
             self.console.append_run_footer(state, footer)
+        if result.profile is not None:
+            self.profiler.show_profile(result.profile, f"Run {result.run_id}")
+            self.docks["profiler"].raise_()
         self.status_run.setText(status)
         self.files.mark_dirty()
         self._refresh_panels()

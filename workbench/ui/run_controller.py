@@ -57,9 +57,19 @@ class RunController(QObject):
     def elapsed(self) -> float:
         return time.perf_counter() - self._started_at if self._run is not None else 0.0
 
-    def start(self, code: str, source: str = "<editor>", first_line: int = 1, mode: str = "exec"):
-        """Start a run; raises SessionBusyError when one is active (the UI disables Run then)."""
-        run = self.session.run(code, source=source, first_line=first_line, mode=mode)
+    def start(
+        self,
+        code: str,
+        source: str = "<editor>",
+        first_line: int = 1,
+        mode: str = "exec",
+        profile: bool = False,
+    ):
+        """Start a run (under the profiler with `profile`); raises SessionBusyError when one is
+        active (the UI disables Run then)."""
+        run = self.session.run(
+            code, source=source, first_line=first_line, mode=mode, profile=profile
+        )
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, RUN_SWITCH_INTERVAL))
         self._run = run

@@ -120,6 +120,7 @@ class SessionFiles(QObject):
         self.window.replace_session(session)
         self.path = Path(path).resolve()
         self._dirty = False
+        self.window.show_restored(session.restored)
         self.apply_ui_state(session.restored.ui_state if session.restored else {})
         self.changed.emit()
         return True
@@ -136,6 +137,7 @@ class SessionFiles(QObject):
             self.window.warn("Cannot restore", f"The recovery file could not be read:\n{exc}")
             return False
         self.window.replace_session(session)
+        self.window.show_restored(session.restored)
         self.path = Path(source) if isinstance(source, str) and source else None
         self.apply_ui_state(session.restored.ui_state if session.restored else {})
         manager.remove(path)
@@ -153,7 +155,7 @@ class SessionFiles(QObject):
         win = self.window
         try:
             win.sync_buffers()
-            win.session.save(target, ui_state=self.ui_state())
+            win.session.save(target, ui_state=self.ui_state(), **win.captures())
         except (OSError, SessionFileError) as exc:
             win.warn("Cannot save session", f"Could not save {target}:\n{exc}")
             return False

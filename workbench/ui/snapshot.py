@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-PANELS = ("editor", "console", "namespace", "inspector")
+PANELS = ("editor", "console", "namespace", "inspector", "profiler")
 
 
 def parse_size(text: str) -> tuple[int, int]:

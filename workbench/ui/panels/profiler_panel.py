@@ -293,6 +293,10 @@ class ProfilerPanel(QWidget):
         """The profiles shown this session (imported traces included), oldest first."""
         return list(self._profiles)
 
+    def stored_profiles(self) -> list[tuple[str, TraceEvents]]:
+        """(title, events) of every profile kept, oldest first: what a session file saves."""
+        return [(p.title, p.events) for p in self._profiles.values()]
+
     def show_profile(self, profile_or_events, title: str) -> None:
         """Show an engine `profile` (finished) or a `TraceEvents` under `title`, and keep it
         for comparison. A title shown before is replaced."""
