@@ -46,7 +46,7 @@ def test_window_has_the_menus_docks_and_status_bar(window, qtbot):
         assert item in menus["View"]
     for item in ("Examples…", "Keyboard Shortcuts", "About Autograd Workbench"):
         assert item in menus["Help"]
-    assert set(window.docks) == {"editor", "console", "namespace", "inspector", "profiler"}
+    assert set(window.docks) == {"editor", "console", "namespace", "inspector", "graph", "profiler"}
     assert all(dock.isVisible() for dock in window.docks.values())
     assert window.status_run.text() == "Ready"
     qtbot.waitUntil(lambda: window.status_device.text().startswith(("CPU", "GPU")), timeout=5000)
@@ -242,3 +242,16 @@ def test_profile_toggle_records_the_run_into_the_profiler_panel(window, run_code
     window.files._dirty = False
     assert window.open_path(tmp_path / "prof.wbsession")
     assert window.profiler.profile_titles() == [f"Run {result.run_id}"]
+
+
+def test_the_graph_panel_follows_the_selection_and_links_to_the_profiler(window, run_code):
+    window.act_profile.setChecked(True)
+    run_code(window, TUTORIAL)
+    window.selection.select("d")
+    graph = window.graph.graph
+    names = sorted(n.name for n in graph.nodes.values() if n.kind == "op")
+    assert names == ["AddBackward0", "MulBackward0", "SinBackward0"]
+    # profiler event -> graph node: the sin op's event selects the SinBackward0 node
+    sin = next(n for n in graph.nodes.values() if n.name == "SinBackward0")
+    window._on_profiler_event(sin.seq)
+    assert window.graph._selected == sin.id

@@ -138,3 +138,8 @@ def test_the_example_sessions_menu_opens_the_shipped_sessions(window):
     assert window.files.path.name == "10_autograd_walkthrough.wbsession"
     assert window.selection.name == "b" and window.inspector.current_name == "b"
     assert window.editor.current_editor().name == "01_derivative_of_sin.py"
+    # its stored graph is shown without running anything
+    assert window.graph.current_title == "out"
+    assert {n.name for n in window.graph.graph.nodes.values() if n.kind == "op"} == {
+        "SumBackward0", "AddBackward0", "MulBackward0", "SinBackward0",
+    }  # fmt: skip

@@ -28,6 +28,7 @@ from workbench.session.session import CodeBuffer
 from workbench.ui.icons import icon
 from workbench.ui.panels.console import ConsolePanel
 from workbench.ui.panels.editor import EditorPanel
+from workbench.ui.panels.graph_panel import GraphPanel
 from workbench.ui.panels.inspector import InspectorPanel
 from workbench.ui.panels.namespace import NamespacePanel
 from workbench.ui.panels.profiler_panel import ProfilerPanel, make_profile_action
@@ -44,7 +45,7 @@ SAVE_AS_FILTER = "Python script (*.py);;Workbench session (*.wbsession)"
 SESSION_FILTER = "Workbench session (*.wbsession)"
 OPEN_FILTER = "Python scripts and sessions (*.py *.wbsession);;All files (*)"
 # Bumped when the set of docks changes, so an old saved layout is not restored onto new panels.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 
 def _device_text() -> str:
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.namespace = NamespacePanel(self.selection)
         self.inspector = InspectorPanel(self.selection)
         self.profiler = ProfilerPanel(self.selection)
+        self.graph = GraphPanel(self.selection)
         self.setDockNestingEnabled(True)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -124,7 +126,9 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(editor, console, Qt.Orientation.Vertical)
         self.splitDockWidget(namespace, inspector, Qt.Orientation.Vertical)
         # The big views share the inspector's place as tabs; the inspector stays in front.
+        graph = self._dock("Graph", "graph", self.graph, right)
         profiler = self._dock("Profiler", "profiler", self.profiler, right)
+        self.tabifyDockWidget(inspector, graph)
         self.tabifyDockWidget(inspector, profiler)
         inspector.raise_()
         # No central widget: every panel is a dock, so any of them can take any place.
@@ -305,6 +309,11 @@ class MainWindow(QMainWindow):
         self.console.location_clicked.connect(self.editor.show_error)
         self.editor.modified_changed.connect(self._on_code_modified)
         self.files.changed.connect(self._update_title)
+        self.graph.inspect_requested.connect(self._inspect_array)
+        self.graph.node_selected.connect(self._on_graph_node)
+        self.graph.recorded.connect(self._on_backward_recorded)
+        self.profiler.event_selected.connect(self._on_profiler_event)
+        self.controller.busy_changed.connect(self.graph.set_busy)
         self.act_profile.toggled.connect(self.profiler.set_profile_enabled)
         self.profiler.profile_toggled.connect(self.act_profile.setChecked)
         self.controller.output.connect(self.console.append_output)
@@ -469,7 +478,15 @@ class MainWindow(QMainWindow):
         from workbench.session.files import StoredProfile
 
         profiles = [StoredProfile(t, ev) for t, ev in self.profiler.stored_profiles()]
-        return {"profiles": profiles}
+        captures = {"profiles": profiles}
+        graph = self.graph.graph
+        if graph is not None:
+            from workbench.session.files import StoredGraph
+
+            captures["graphs"] = [
+                StoredGraph(self.graph.current_title, graph.to_dict(), graph.arrays())
+            ]
+        return captures
 
     def show_restored(self, doc) -> None:
         """Give the panels what a loaded session file holds."""
@@ -478,6 +495,14 @@ class MainWindow(QMainWindow):
         self.profiler.clear()
         for stored in doc.profiles:
             self.profiler.show_profile(stored.events, stored.name)
+        if doc.graphs:
+            from workbench.graph import Graph
+
+            stored = doc.graphs[-1]
+            try:
+                self.graph.show_graph(Graph.from_dict(stored.data, stored.arrays), stored.name)
+            except ValueError as exc:  # a stored graph this version cannot read: say so
+                self.warn("Cannot show the stored graph", f"{stored.name}: {exc}")
 
     def _on_code_modified(self, modified: bool) -> None:
         if modified:
@@ -663,6 +688,33 @@ class MainWindow(QMainWindow):
     def _refresh_panels(self) -> None:
         self.namespace.set_entries(self.session.namespace_entries())
         self.inspector.set_namespace(self.session.namespace)
+        self.graph.set_namespace(self.session.namespace)
+
+    # ----------------------------------------------------------------------------- linking
+
+    def _inspect_array(self, name: str, array) -> None:
+        """An op's output or gradient from the graph: not a namespace name, shown directly."""
+        self.inspector.show_tensor(name, array)
+        self.docks["inspector"].raise_()
+
+    def _on_graph_node(self, node) -> None:
+        if node is not None and node.seq is not None:
+            self.profiler.select_node(node.seq)
+
+    def _on_profiler_event(self, seq: int) -> None:
+        graph = self.graph.graph
+        if seq < 0 or graph is None:
+            return
+        for node in graph.nodes.values():
+            if node.seq == seq:
+                self.graph.select_node(node.id)
+                return
+
+    def _on_backward_recorded(self, _graph) -> None:
+        # the recording ran a real backward: the leaves' .grad changed
+        self.namespace.set_entries(self.session.namespace_entries())
+        self.inspector.refresh()
+        self.files.mark_dirty()
 
     # ----------------------------------------------------------------------------- examples
 
@@ -759,5 +811,6 @@ class MainWindow(QMainWindow):
         self._device_timer.stop()
         self.statusBar().clearMessage()  # stops the message's timeout timer
         self.files.close()
+        self.graph.shutdown()
         self.controller.shutdown()
         super().closeEvent(event)
