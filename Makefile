@@ -44,6 +44,8 @@ screenshots: $(VENV)/.installed
 	$(BIN)/python -m workbench snapshot assets/examples/01_derivative_of_sin.py --run -o $(SHOTS)/window-light.png
 	$(BIN)/python -m workbench snapshot assets/examples/01_derivative_of_sin.py --run --theme dark -o $(SHOTS)/window-dark.png
 	$(BIN)/python -m workbench snapshot assets/examples/02_tiny_training_step.py --run --panel inspector --size 1440x900 -o $(SHOTS)/inspector.png
+	$(BIN)/python -m workbench snapshot assets/examples/09_two_layer_graph.py --run --panel graph --size 1700x1300 -o $(SHOTS)/graph.png
+	$(BIN)/python -m workbench snapshot $(SHOTS)/scripts/profiled_loop.py --run --profile --panel profiler --size 1700x1300 -o $(SHOTS)/profiler.png
 
 # The example sessions in assets/examples/ (Help → Example Sessions), from a seeded script.
 example-sessions: $(VENV)/.installed

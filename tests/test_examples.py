@@ -21,6 +21,7 @@ EXPECTED_NAMES = [
     "06_vector_backward",
     "07_jacobian_and_hessian",
     "08_profiling_a_loop",
+    "09_two_layer_graph",
 ]
 
 
@@ -32,7 +33,7 @@ def run_example(name: str) -> tuple[dict, str]:
     return namespace, out.getvalue()
 
 
-def test_the_eight_examples_are_listed_in_order():
+def test_the_examples_are_listed_in_order():
     assert [e.name for e in EXAMPLES] == EXPECTED_NAMES
 
 
@@ -161,3 +162,9 @@ def test_parsing_never_runs_the_example(tmp_path):
     path = tmp_path / "boom.py"
     path.write_text('"""Boom\nNever runs."""\nraise SystemExit("ran")\n', encoding="utf-8")
     assert parse_example(path).title == "Boom"
+
+
+def test_the_graph_example_has_a_two_layer_loss():
+    namespace, output = run_example("09_two_layer_graph")
+    loss = namespace["loss"]
+    assert loss.grad_fn.name() == "MeanBackward0" and "loss = tensor(" in output

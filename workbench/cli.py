@@ -95,6 +95,7 @@ def build_command_parser() -> argparse.ArgumentParser:
     )
     snap.add_argument("--size", default="1440x900", metavar="WxH", help="window size (%(default)s)")
     snap.add_argument("--run", action="store_true", help="run the script before rendering")
+    snap.add_argument("--profile", action="store_true", help="run it under the profiler")
     snap.add_argument("--theme", choices=("light", "dark"), default="light", help="(%(default)s)")
     from workbench.session.cli_commands import add_export_trace_parser, add_info_parser
 

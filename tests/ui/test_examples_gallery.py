@@ -11,7 +11,7 @@ from workbench.ui.panels.examples import ExamplesGallery
 def test_gallery_lists_every_example_with_title_and_description(make_widget):
     gallery = make_widget(ExamplesGallery)
     examples = list_examples()
-    assert len(examples) == 8
+    assert len(examples) == 9
     assert gallery.list.count() == len(examples)
     assert [gallery.list.item(i).text() for i in range(gallery.list.count())] == [
         e.title for e in examples

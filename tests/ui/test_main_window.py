@@ -255,3 +255,15 @@ def test_the_graph_panel_follows_the_selection_and_links_to_the_profiler(window,
     sin = next(n for n in graph.nodes.values() if n.name == "SinBackward0")
     window._on_profiler_event(sin.seq)
     assert window.graph._selected == sin.id
+
+
+def test_a_small_graph_fits_when_its_tab_is_brought_to_front(window, run_code, qtbot):
+    run_code(window, TUTORIAL)
+    window.docks["inspector"].raise_()  # the graph's tab behind: it has no real size
+    window.selection.select("out")
+    window.docks["graph"].raise_()
+    view = window.graph.view
+    qtbot.waitUntil(lambda: view.isVisible() and view.viewport().width() > 100, timeout=3000)
+    scene = view.scene().sceneRect()
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert shown.contains(scene.adjusted(1, 1, -1, -1))  # the whole graph is in view

@@ -33,6 +33,7 @@ def snapshot(
     run: bool = False,
     theme: str = "light",
     timeout: float = 60.0,
+    profile: bool = False,
 ) -> Path:
     """Open `path` (a script) in a fresh window, optionally run it, and save a PNG of the window
     or of one panel. Returns the PNG's path; raises RuntimeError when the run fails or hangs."""
@@ -43,7 +44,7 @@ def snapshot(
         saved = os.environ.get("WORKBENCH_SETTINGS")
         os.environ["WORKBENCH_SETTINGS"] = str(Path(tmp) / "settings.ini")
         try:
-            return _render(path, Path(out), panel, size, run, theme, timeout)
+            return _render(path, Path(out), panel, size, run, theme, timeout, profile)
         finally:
             if saved is None:
                 os.environ.pop("WORKBENCH_SETTINGS", None)
@@ -51,7 +52,7 @@ def snapshot(
                 os.environ["WORKBENCH_SETTINGS"] = saved
 
 
-def _render(path, out: Path, panel, size, run, theme, timeout) -> Path:
+def _render(path, out: Path, panel, size, run, theme, timeout, profile=False) -> Path:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from workbench.ui.app import create_application
@@ -67,6 +68,7 @@ def _render(path, out: Path, panel, size, run, theme, timeout) -> Path:
             raise RuntimeError(f"could not open {path}")
         window.show()
         app.processEvents()
+        window.act_profile.setChecked(profile)
         if run:
             loop = QEventLoop()
             results = []
@@ -77,6 +79,8 @@ def _render(path, out: Path, panel, size, run, theme, timeout) -> Path:
                 loop.exec()
             if not results:
                 raise RuntimeError(f"the run did not finish within {timeout:g} s")
+        if panel is not None:
+            window.docks[panel].raise_()  # a tabbed panel is drawn only when in front
         app.processEvents()
         widget = window if panel is None else window.docks[panel]
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +97,13 @@ def main_snapshot(args) -> int:
     try:
         size = parse_size(args.size)
         out = snapshot(
-            args.file, args.output, panel=args.panel, size=size, run=args.run, theme=args.theme
+            args.file,
+            args.output,
+            panel=args.panel,
+            size=size,
+            run=args.run,
+            theme=args.theme,
+            profile=args.profile,
         )
     except (ValueError, RuntimeError) as exc:
         print(f"workbench snapshot: error: {exc}", file=sys.stderr)

@@ -52,6 +52,7 @@ class GraphView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._press: QPoint | None = None
         self._auto_fit = True  # refit on resize until the user zooms or pans
+        self._pending_focus = None  # fit_or_focus asked for while hidden: done when shown
         self.minimap = Minimap(self)
         self.minimap.hide()
         self.overview_enabled = True
@@ -132,6 +133,13 @@ class GraphView(QGraphicsView):
     def fit_or_focus(self, item=None) -> None:
         """Fit the whole graph when it stays readable; a big graph instead opens at a readable
         scale on `item` (the output, where backward starts), with the minimap for the rest."""
+        view = self.viewport().rect()
+        if not self.isVisible() or view.width() < 100 or view.height() < 100:
+            # A panel behind another tab has no real size yet: decide once it is shown.
+            self._pending_focus = item
+            self._auto_fit = True
+            return
+        self._pending_focus = None
         if item is None or self._fit_scale() >= READABLE_FIT:
             self.fit_all()
             return
@@ -174,7 +182,10 @@ class GraphView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._auto_fit:
+        pending = self._pending_focus
+        if pending is not None:
+            self.fit_or_focus(pending)
+        elif self._auto_fit:
             self.fit_all()
         self._place_minimap()
 

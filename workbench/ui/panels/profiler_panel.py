@@ -180,6 +180,7 @@ class ProfilerPanel(QWidget):
         self.filter = QLineEdit(placeholderText="Filter ops")
         self.filter.setClearButtonEnabled(True)
         self.filter.setMaximumWidth(220)
+        self.filter.setMinimumWidth(110)  # "Filter ops" must stay readable in a narrow dock
         self.filter.textChanged.connect(self._apply_filter)
 
         self.group_by_shape = QCheckBox("Group by input shape")
