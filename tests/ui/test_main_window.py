@@ -267,3 +267,25 @@ def test_a_small_graph_fits_when_its_tab_is_brought_to_front(window, run_code, q
     scene = view.scene().sceneRect()
     shown = view.mapToScene(view.viewport().rect()).boundingRect()
     assert shown.contains(scene.adjusted(1, 1, -1, -1))  # the whole graph is in view
+
+
+def test_the_window_opens_without_loading_the_engine():
+    # start-up time: the engine loads when code runs or a panel that needs it is shown
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from workbench.ui.app import create_application\n"
+        "from workbench.ui.main_window import MainWindow\n"
+        "app = create_application(sys.argv[:1])\n"
+        "w = MainWindow(); w.show(); app.processEvents()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('workbench.engine'))[:3])\n"
+        "w.close()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -21,7 +21,7 @@ import numpy as np
 from workbench.engine.autograd.engine import backward as _engine_backward
 from workbench.engine.tensor import Tensor
 
-from .capture import capture_with_map
+from .capturing import capture_with_map
 from .forward import ForwardRecord, to_host
 from .model import Graph
 

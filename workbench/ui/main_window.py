@@ -28,10 +28,8 @@ from workbench.session.session import CodeBuffer
 from workbench.ui.icons import icon
 from workbench.ui.panels.console import ConsolePanel
 from workbench.ui.panels.editor import EditorPanel
-from workbench.ui.panels.graph_panel import GraphPanel
 from workbench.ui.panels.inspector import InspectorPanel
 from workbench.ui.panels.namespace import NamespacePanel
-from workbench.ui.panels.profiler_panel import ProfilerPanel, make_profile_action
 from workbench.ui.run_controller import RunController
 from workbench.ui.selection import Selection
 from workbench.ui.session_files import SessionFiles, is_session_path
@@ -113,8 +111,7 @@ class MainWindow(QMainWindow):
         self.console = ConsolePanel()
         self.namespace = NamespacePanel(self.selection)
         self.inspector = InspectorPanel(self.selection)
-        self.profiler = ProfilerPanel(self.selection)
-        self.graph = GraphPanel(self.selection)
+        self._panels: dict[str, QWidget] = {}  # the lazily built panels, once built
         self.setDockNestingEnabled(True)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -126,8 +123,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(editor, console, Qt.Orientation.Vertical)
         self.splitDockWidget(namespace, inspector, Qt.Orientation.Vertical)
         # The big views share the inspector's place as tabs; the inspector stays in front.
-        graph = self._dock("Graph", "graph", self.graph, right)
-        profiler = self._dock("Profiler", "profiler", self.profiler, right)
+        graph = self._lazy_dock("Graph", "graph", right)
+        profiler = self._lazy_dock("Profiler", "profiler", right)
         self.tabifyDockWidget(inspector, graph)
         self.tabifyDockWidget(inspector, profiler)
         inspector.raise_()
@@ -137,6 +134,53 @@ class MainWindow(QMainWindow):
         self.resizeDocks([editor, namespace], [720, 720], Qt.Orientation.Horizontal)
         self.resizeDocks([editor, console], [560, 300], Qt.Orientation.Vertical)
         self.resizeDocks([namespace, inspector], [300, 560], Qt.Orientation.Vertical)
+
+    # The graph and profiler panels start behind the inspector's tab: they are built (and their
+    # modules imported, which loads the engine) the first time they are shown or needed, so
+    # the window appears sooner.
+
+    def _lazy_dock(self, title: str, name: str, area) -> QDockWidget:
+        dock = self._dock(title, name, QWidget(), area)
+        dock.visibilityChanged.connect(lambda visible, n=name: visible and self._panel(n))
+        return dock
+
+    def _panel(self, name: str):
+        panel = self._panels.get(name)
+        if panel is None:
+            panel = self._panels[name] = getattr(self, f"_make_{name}")()
+            self.docks[name].setWidget(panel)
+        return panel
+
+    @property
+    def graph(self):
+        return self._panel("graph")
+
+    @property
+    def profiler(self):
+        return self._panel("profiler")
+
+    def _make_graph(self):
+        from workbench.ui.panels.graph_panel import GraphPanel
+
+        graph = GraphPanel(self.selection)
+        graph.inspect_requested.connect(self._inspect_array)
+        graph.node_selected.connect(self._on_graph_node)
+        graph.recorded.connect(self._on_backward_recorded)
+        self.controller.busy_changed.connect(graph.set_busy)
+        graph.set_busy(self.controller.busy)
+        if self.session.history:
+            graph.set_namespace(self.session.namespace)
+        return graph
+
+    def _make_profiler(self):
+        from workbench.ui.panels.profiler_panel import ProfilerPanel
+
+        profiler = ProfilerPanel(self.selection)
+        profiler.event_selected.connect(self._on_profiler_event)
+        self.act_profile.toggled.connect(profiler.set_profile_enabled)
+        profiler.profile_toggled.connect(self.act_profile.setChecked)
+        profiler.set_profile_enabled(self.act_profile.isChecked())
+        return profiler
 
     def _action(self, text, slot, shortcut=None, icon_name=None, tip=None) -> QAction:
         action = QAction(text, self)
@@ -171,9 +215,12 @@ class MainWindow(QMainWindow):
             "Run the selection or the current line",
         )
         self.act_stop = a("S&top", self.stop, SHORTCUTS["stop"], "stop", "Stop the run")
-        self.act_profile = make_profile_action(self)
-        self.act_export_trace = a("Trace…", self.profiler.export_trace_dialog)
-        self.act_import_trace = a("Import Trace…", self.profiler.import_trace_dialog)
+        self.act_profile = QAction(icon("profiler"), "Profile", self, checkable=True)
+        self.act_profile.setToolTip(
+            "Profile the next runs: record every op, backward node and block, with shapes"
+        )
+        self.act_export_trace = a("Trace…", lambda: self.profiler.export_trace_dialog())
+        self.act_import_trace = a("Import Trace…", lambda: self.profiler.import_trace_dialog())
         self.act_restart = a("Restart Session", self.restart_session)
         self.act_reset_layout = a("&Reset Layout", self.reset_layout, icon_name="layout")
         self.act_examples = a(
@@ -309,13 +356,6 @@ class MainWindow(QMainWindow):
         self.console.location_clicked.connect(self.editor.show_error)
         self.editor.modified_changed.connect(self._on_code_modified)
         self.files.changed.connect(self._update_title)
-        self.graph.inspect_requested.connect(self._inspect_array)
-        self.graph.node_selected.connect(self._on_graph_node)
-        self.graph.recorded.connect(self._on_backward_recorded)
-        self.profiler.event_selected.connect(self._on_profiler_event)
-        self.controller.busy_changed.connect(self.graph.set_busy)
-        self.act_profile.toggled.connect(self.profiler.set_profile_enabled)
-        self.profiler.profile_toggled.connect(self.act_profile.setChecked)
         self.controller.output.connect(self.console.append_output)
         self.controller.finished.connect(self._on_run_finished)
         self.controller.busy_changed.connect(self._update_run_actions)
@@ -477,9 +517,10 @@ class MainWindow(QMainWindow):
         `session_to_document`): the profiles shown, …"""
         from workbench.session.files import StoredProfile
 
-        profiles = [StoredProfile(t, ev) for t, ev in self.profiler.stored_profiles()]
-        captures = {"profiles": profiles}
-        graph = self.graph.graph
+        built = self._panels
+        stored = built["profiler"].stored_profiles() if "profiler" in built else []
+        captures = {"profiles": [StoredProfile(t, ev) for t, ev in stored]}
+        graph = built["graph"].graph if "graph" in built else None
         if graph is not None:
             from workbench.session.files import StoredGraph
 
@@ -492,7 +533,8 @@ class MainWindow(QMainWindow):
         """Give the panels what a loaded session file holds."""
         if doc is None:
             return
-        self.profiler.clear()
+        if "profiler" in self._panels or doc.profiles:
+            self.profiler.clear()
         for stored in doc.profiles:
             self.profiler.show_profile(stored.events, stored.name)
         if doc.graphs:
@@ -688,7 +730,8 @@ class MainWindow(QMainWindow):
     def _refresh_panels(self) -> None:
         self.namespace.set_entries(self.session.namespace_entries())
         self.inspector.set_namespace(self.session.namespace)
-        self.graph.set_namespace(self.session.namespace)
+        if "graph" in self._panels:
+            self.graph.set_namespace(self.session.namespace)
 
     # ----------------------------------------------------------------------------- linking
 
@@ -698,10 +741,12 @@ class MainWindow(QMainWindow):
         self.docks["inspector"].raise_()
 
     def _on_graph_node(self, node) -> None:
-        if node is not None and node.seq is not None:
+        if node is not None and node.seq is not None and "profiler" in self._panels:
             self.profiler.select_node(node.seq)
 
     def _on_profiler_event(self, seq: int) -> None:
+        if "graph" not in self._panels:
+            return
         graph = self.graph.graph
         if seq < 0 or graph is None:
             return
@@ -811,6 +856,7 @@ class MainWindow(QMainWindow):
         self._device_timer.stop()
         self.statusBar().clearMessage()  # stops the message's timeout timer
         self.files.close()
-        self.graph.shutdown()
+        if "graph" in self._panels:
+            self.graph.shutdown()
         self.controller.shutdown()
         super().closeEvent(event)

@@ -5,27 +5,49 @@ expansions open, repeated blocks folded), saved tensors as extra nodes, and smal
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 import numpy as np
 
-from workbench.engine import Tensor
+import workbench.graph as _graph
 from workbench.graph import (
     Edge,
     Graph,
     Layout,
     Node,
-    Stepper,
-    capture,
     collapse,
     find_nonfinite,
     fold_repeats,
     module_tree,
-    op_label,
-    record_backward,
 )
 from workbench.graph import layout as _layout
 from workbench.ui.panels.inspector_data import MISSING, resolve_name
+
+# The engine-side parts of workbench.graph load on first use: the panel is built at start-up,
+# long before there is a tensor to capture, and the engine is a quarter of the start-up time.
+
+
+def capture(*args, **kwargs):
+    return _graph.capture(*args, **kwargs)
+
+
+def record_backward(*args, **kwargs):
+    return _graph.record_backward(*args, **kwargs)
+
+
+def Stepper(graph, steps):  # noqa: N802 (stands in for the class)
+    return _graph.Stepper(graph, steps)
+
+
+def op_label(name: str) -> str:
+    return _graph.op_label(name)
+
+
+def _is_tensor(obj) -> bool:
+    engine = sys.modules.get("workbench.engine")
+    return engine is not None and isinstance(obj, engine.Tensor)
+
 
 __all__ = [
     "EMPTY_GRAPH",
@@ -57,10 +79,10 @@ def resolve(namespace: Mapping[str, object], name: str):
 
 
 def has_graph(obj) -> bool:
-    return isinstance(obj, Tensor) and obj.grad_fn is not None
+    return _is_tensor(obj) and obj.grad_fn is not None
 
 
-def default_output(namespace: Mapping[str, object]) -> tuple[str, Tensor] | None:
+def default_output(namespace: Mapping[str, object]) -> tuple[str, object] | None:
     """The run's output: ``loss`` when it is a tensor with a grad_fn, else the last scalar
     tensor with a grad_fn in the namespace, else the last tensor with a grad_fn."""
     loss = namespace.get("loss")
