@@ -269,7 +269,7 @@ def test_a_small_graph_fits_when_its_tab_is_brought_to_front(window, run_code, q
     assert shown.contains(scene.adjusted(1, 1, -1, -1))  # the whole graph is in view
 
 
-def test_the_window_opens_without_loading_the_engine():
+def test_the_window_opens_without_loading_the_engine(tmp_path):
     # start-up time: the engine loads when code runs or a panel that needs it is shown
     import subprocess
     import sys
@@ -285,7 +285,12 @@ def test_the_window_opens_without_loading_the_engine():
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+        env={
+            **__import__("os").environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "WORKBENCH_SETTINGS": str(tmp_path / "settings.ini"),
+            "WORKBENCH_RECOVERY_DIR": str(tmp_path / "recovery"),
+        },
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
