@@ -68,6 +68,21 @@ def make_widget(qtbot, qapp, settings_path):
 
 
 @pytest.fixture(autouse=True)
+def _gui_thread_gc():
+    """As in the app (workbench/ui/gc_guard.py): no automatic collection during a UI test, so
+    a worker thread never frees a Qt object; everything is collected here, on this thread."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    yield
+    gc.collect()
+    if was_enabled:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
 def _no_modal_dialogs(monkeypatch):
     """A modal dialog would wait for a click that never comes: fail instead of hanging."""
     from PySide6.QtWidgets import QDialog, QMessageBox

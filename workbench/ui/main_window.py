@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from workbench import __version__
 from workbench.session import Session
 from workbench.session.session import CodeBuffer
+from workbench.ui.gc_guard import GuiGarbageCollector
 from workbench.ui.icons import icon
 from workbench.ui.panels.console import ConsolePanel
 from workbench.ui.panels.editor import EditorPanel
@@ -71,6 +72,8 @@ class MainWindow(QMainWindow):
         self.session = session or Session()
         self.selection = Selection(self)
         self.controller = RunController(self.session, self)
+        self.gc_guard = GuiGarbageCollector(self)
+        self.gc_guard.start()
         self._pending_inspect: tuple = ()
         self._closing = False
         self.last_warning: QMessageBox | None = None
@@ -859,4 +862,5 @@ class MainWindow(QMainWindow):
         if "graph" in self._panels:
             self.graph.shutdown()
         self.controller.shutdown()
+        self.gc_guard.stop()
         super().closeEvent(event)
