@@ -46,7 +46,9 @@ def test_window_has_the_menus_docks_and_status_bar(window, qtbot):
         assert item in menus["View"]
     for item in ("Examples…", "Keyboard Shortcuts", "About Autograd Workbench"):
         assert item in menus["Help"]
-    assert set(window.docks) == {"editor", "console", "namespace", "inspector", "graph", "profiler"}
+    assert set(window.docks) == {
+        "editor", "console", "namespace", "inspector", "graph", "training", "profiler",
+    }  # fmt: skip
     assert all(dock.isVisible() for dock in window.docks.values())
     assert window.status_run.text() == "Ready"
     qtbot.waitUntil(lambda: window.status_device.text().startswith(("CPU", "GPU")), timeout=5000)
@@ -294,3 +296,23 @@ def test_the_window_opens_without_loading_the_engine(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_training_runs_travel_with_the_session(window, qtbot, tmp_path, monkeypatch):
+    panel = window.training  # built on first use
+    panel.start()
+    qtbot.waitUntil(
+        lambda: panel.current_run is not None and bool(panel.current_run.history.steps),
+        timeout=20_000,
+    )
+    panel.stop()
+    qtbot.waitUntil(lambda: panel.state == "idle", timeout=20_000)
+    steps = len(panel.runs()[-1].history.steps)
+    assert steps > 0
+    assert window._save_session_to(tmp_path / "train.wbsession")
+    from workbench.session.files import load_session
+
+    doc = load_session(tmp_path / "train.wbsession")
+    assert len(doc.training_runs) == 1
+    assert len(doc.training_runs[0].history["steps"]) == steps
+    assert doc.training_runs[0].weights  # the final weights, by state_dict key

@@ -44,7 +44,7 @@ SAVE_AS_FILTER = "Python script (*.py);;Workbench session (*.wbsession)"
 SESSION_FILTER = "Workbench session (*.wbsession)"
 OPEN_FILTER = "Python scripts and sessions (*.py *.wbsession);;All files (*)"
 # Bumped when the set of docks changes, so an old saved layout is not restored onto new panels.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 
 def _device_text() -> str:
@@ -127,8 +127,10 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(namespace, inspector, Qt.Orientation.Vertical)
         # The big views share the inspector's place as tabs; the inspector stays in front.
         graph = self._lazy_dock("Graph", "graph", right)
+        training = self._lazy_dock("Training", "training", right)
         profiler = self._lazy_dock("Profiler", "profiler", right)
         self.tabifyDockWidget(inspector, graph)
+        self.tabifyDockWidget(inspector, training)
         self.tabifyDockWidget(inspector, profiler)
         inspector.raise_()
         # No central widget: every panel is a dock, so any of them can take any place.
@@ -161,6 +163,20 @@ class MainWindow(QMainWindow):
     @property
     def profiler(self):
         return self._panel("profiler")
+
+    @property
+    def training(self):
+        return self._panel("training")
+
+    def _make_training(self):
+        from workbench.ui.panels.training_panel import TrainingPanel
+
+        training = TrainingPanel(self.selection)
+        training.open_code.connect(lambda name, text: self.editor.new_tab(name=name, text=text))
+        training.run_finished.connect(lambda _run: self.files.mark_dirty())
+        if self.session.history:
+            training.set_namespace(self.session.namespace)
+        return training
 
     def _make_graph(self):
         from workbench.ui.panels.graph_panel import GraphPanel
@@ -517,12 +533,14 @@ class MainWindow(QMainWindow):
 
     def captures(self) -> dict:
         """What the panels hold that a session file keeps (keyword arguments of
-        `session_to_document`): the profiles shown, …"""
-        from workbench.session.files import StoredProfile
+        `session_to_document`): the profiles shown, the training runs, the graph shown."""
+        from workbench.session.files import StoredProfile, StoredRun
 
         built = self._panels
         stored = built["profiler"].stored_profiles() if "profiler" in built else []
         captures = {"profiles": [StoredProfile(t, ev) for t, ev in stored]}
+        if "training" in built:
+            captures["training_runs"] = [StoredRun(**r.stored()) for r in built["training"].runs()]
         graph = built["graph"].graph if "graph" in built else None
         if graph is not None:
             from workbench.session.files import StoredGraph
@@ -540,6 +558,8 @@ class MainWindow(QMainWindow):
             self.profiler.clear()
         for stored in doc.profiles:
             self.profiler.show_profile(stored.events, stored.name)
+        for run in doc.training_runs:
+            self.training.load_run(run)
         if doc.graphs:
             from workbench.graph import Graph
 
@@ -735,6 +755,8 @@ class MainWindow(QMainWindow):
         self.inspector.set_namespace(self.session.namespace)
         if "graph" in self._panels:
             self.graph.set_namespace(self.session.namespace)
+        if "training" in self._panels:
+            self.training.set_namespace(self.session.namespace)
 
     # ----------------------------------------------------------------------------- linking
 
@@ -861,6 +883,8 @@ class MainWindow(QMainWindow):
         self.files.close()
         if "graph" in self._panels:
             self.graph.shutdown()
+        if "training" in self._panels:
+            self.training.shutdown()
         self.controller.shutdown()
         self.gc_guard.stop()
         super().closeEvent(event)

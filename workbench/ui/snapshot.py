@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-PANELS = ("editor", "console", "namespace", "inspector", "graph", "profiler")
+PANELS = ("editor", "console", "namespace", "inspector", "graph", "training", "profiler")
 
 
 def parse_size(text: str) -> tuple[int, int]:
