@@ -31,6 +31,9 @@ bench: $(VENV)/.installed
 	$(BENCH_ENV) $(BIN)/python -m benchmarks.graph_layout
 	$(BENCH_ENV) $(BIN)/python -m benchmarks.training
 	$(BENCH_ENV) $(BIN)/python -m benchmarks.session_io
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.graph_render
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.training_panel
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.profiler_render
 
 # A separate environment with PyTorch, only for the benchmarks' comparison column.
 bench-torch:
@@ -45,6 +48,7 @@ screenshots: $(VENV)/.installed
 	$(BIN)/python -m workbench snapshot assets/examples/01_derivative_of_sin.py --run --theme dark -o $(SHOTS)/window-dark.png
 	$(BIN)/python -m workbench snapshot assets/examples/02_tiny_training_step.py --run --panel inspector --size 1440x900 -o $(SHOTS)/inspector.png
 	$(BIN)/python -m workbench snapshot assets/examples/09_two_layer_graph.py --run --panel graph --size 1700x1300 -o $(SHOTS)/graph.png
+	$(BIN)/python $(SHOTS)/scripts/training_shot.py $(SHOTS)/training.png
 	$(BIN)/python -m workbench snapshot $(SHOTS)/scripts/profiled_loop.py --run --profile --panel profiler --size 1700x1300 -o $(SHOTS)/profiler.png
 
 # The example sessions in assets/examples/ (Help → Example Sessions), from a seeded script.
