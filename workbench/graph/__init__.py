@@ -32,6 +32,7 @@ def __getattr__(name):
     globals()[name] = value
     return value
 
+
 __all__ = [
     "NODE_KINDS",
     "Edge",

@@ -1,6 +1,6 @@
 """The README's picture of the Training panel: spirals trained for a few hundred steps.
 
-    python docs/screenshots/scripts/training_shot.py OUT.png [STEPS]
+python docs/screenshots/scripts/training_shot.py OUT.png [STEPS]
 """
 
 import os
@@ -28,9 +28,7 @@ def main(out: str, steps: int = 600) -> None:
         panel.start()
         loop = QEventLoop()
         poll = QTimer()
-        poll.timeout.connect(
-            lambda: len(panel.current_run.history.steps) >= steps and loop.quit()
-        )
+        poll.timeout.connect(lambda: len(panel.current_run.history.steps) >= steps and loop.quit())
         poll.start(50)
         QTimer.singleShot(120_000, loop.quit)
         loop.exec()
