@@ -79,6 +79,7 @@ def _render(path, out: Path, panel, size, run, theme, timeout, profile=False) ->
                 loop.exec()
             if not results:
                 raise RuntimeError(f"the run did not finish within {timeout:g} s")
+        window.update_device()  # the window probes it 250 ms after showing; a picture can't wait
         if panel is not None:
             window.docks[panel].raise_()  # a tabbed panel is drawn only when in front
         app.processEvents()
