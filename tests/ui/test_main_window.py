@@ -316,3 +316,18 @@ def test_training_runs_travel_with_the_session(window, qtbot, tmp_path, monkeypa
     assert len(doc.training_runs) == 1
     assert len(doc.training_runs[0].history["steps"]) == steps
     assert doc.training_runs[0].weights  # the final weights, by state_dict key
+
+
+def test_profile_the_next_training_steps_into_the_profiler(window, qtbot):
+    panel = window.training
+    panel.start()
+    qtbot.waitUntil(lambda: panel.current_run is not None, timeout=20_000)
+    panel.profile_next(5)
+    qtbot.waitUntil(lambda: window.profiler.title.startswith("Training steps"), timeout=30_000)
+    panel.stop()
+    qtbot.waitUntil(lambda: panel.state == "idle", timeout=20_000)
+    first, last = (int(n) for n in window.profiler.title.split()[-1].split("–"))
+    assert last - first == 4
+    averages = window.profiler.averages
+    calls = dict(zip(averages.name, averages.count.tolist()))
+    assert calls["AddmmBackward0"] == 5 * 3  # three Linear layers, five steps

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         training = TrainingPanel(self.selection)
         training.open_code.connect(lambda name, text: self.editor.new_tab(name=name, text=text))
         training.run_finished.connect(lambda _run: self.files.mark_dirty())
+        training.profiled.connect(self._on_training_profiled)
         if self.session.history:
             training.set_namespace(self.session.namespace)
         return training
@@ -190,6 +191,13 @@ class MainWindow(QMainWindow):
         if self.session.history:
             graph.set_namespace(self.session.namespace)
         return graph
+
+    def _on_training_profiled(self, profile, title: str) -> None:
+        if profile is None:  # why it could not be profiled
+            self.statusBar().showMessage(title, 6000)
+            return
+        self.profiler.show_profile(profile, title)
+        self.docks["profiler"].raise_()
 
     def _make_profiler(self):
         from workbench.ui.panels.profiler_panel import ProfilerPanel

@@ -398,6 +398,8 @@ class TrainingPanel(QWidget):
     run_finished = Signal(object)
     open_code = Signal(str, str)
     state_changed = Signal(str)  # "idle", "running", "paused"
+    # (engine profile or None, title or the reason it failed): "Profile next N steps"
+    profiled = Signal(object, str)
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -516,6 +518,17 @@ class TrainingPanel(QWidget):
             (self.reset_button, self.reset),
         ):
             button.clicked.connect(lambda _c=False, s=slot: s())
+        self.profile_button = QPushButton(icon("profiler"), "Profile next")
+        self.profile_button.setToolTip(
+            "Record the next steps with the profiler; they open in the Profiler panel"
+        )
+        self.profile_steps = QSpinBox()
+        self.profile_steps.setRange(1, 10_000)
+        self.profile_steps.setValue(10)
+        self.profile_steps.setSuffix(" steps")
+        self.profile_button.clicked.connect(
+            lambda _c=False: self.profile_next(self.profile_steps.value())
+        )
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
         for b in (
@@ -526,6 +539,11 @@ class TrainingPanel(QWidget):
             self.reset_button,
         ):
             buttons.addWidget(b)
+        profile_row = QHBoxLayout()
+        profile_row.setSpacing(4)
+        profile_row.addWidget(self.profile_button)
+        profile_row.addWidget(self.profile_steps)
+        profile_row.addStretch(1)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(6)
@@ -546,6 +564,7 @@ class TrainingPanel(QWidget):
         box.setContentsMargins(10, 8, 10, 8)
         box.setSpacing(6)
         box.addLayout(buttons)
+        box.addLayout(profile_row)
         box.addWidget(self.progress)
         box.addLayout(status_row)
         box.addWidget(self.error_label)
@@ -683,6 +702,14 @@ class TrainingPanel(QWidget):
         self._update_progress(self._active)
         self._refresh_views(force=True)
 
+    def profile_next(self, steps: int) -> None:
+        """Profile the next `steps` optimisation steps of the run (starting it paused-stepping
+        is not needed: the steps are recorded as they happen); `profiled` delivers it."""
+        if self._worker is None:
+            self.profiled.emit(None, "Start a run first: the next steps of a run are profiled")
+            return
+        self._worker.profile_steps(steps)
+
     def step(self) -> bool:
         """One optimisation step (of a new run when none is active), then wait paused."""
         if self._worker is not None and self._worker.active:
@@ -768,6 +795,7 @@ class TrainingPanel(QWidget):
         self._worker = TrainingWorker(run.trainer, self, switch_interval=self.switch_interval)
         self._worker.progress.connect(self._on_progress)
         self._worker.finished.connect(self._on_finished)
+        self._worker.profiled.connect(self.profiled)
         self._rates.clear()
         self._rate = 0.0
         self._rates.append((time.perf_counter(), 0))

@@ -90,6 +90,7 @@ class TrainingWorker(QObject):
 
     progress = Signal(list)
     finished = Signal(str)
+    profiled = Signal(object, str)  # a finished engine profile of some steps, its title
 
     def __init__(
         self,
@@ -111,6 +112,13 @@ class TrainingWorker(QObject):
         self._thread: threading.Thread | None = None
         self._switch_interval = switch_interval
         self._saved_interval: float | None = None
+        # "profile the next N steps": asked for on the GUI thread, done on the worker's (the
+        # engine's profiler records the thread it is entered on)
+        self._profile_request = 0
+        self._profiler = None
+        self._profile_left = 0
+        self._profile_first = 0
+        self._profiles: deque = deque()
         self._timer = QTimer(self)
         self._timer.setObjectName("training-poll")
         self._timer.setInterval(POLL_MS)
@@ -137,6 +145,10 @@ class TrainingWorker(QObject):
         self._thread = threading.Thread(target=self._run, name="workbench-training", daemon=True)
         self._thread.start()
         self._timer.start()
+
+    def profile_steps(self, n: int) -> None:
+        """Record the next `n` optimisation steps with the engine's profiler (shapes on)."""
+        self._profile_request = max(int(n), 0)
 
     def pause(self) -> None:
         self.trainer.pause()
@@ -180,10 +192,42 @@ class TrainingWorker(QObject):
         except BaseException as exc:  # reported on the GUI thread; the thread just ends
             self.error = exc
         self.seconds += time.perf_counter() - start
+        if self._profiler is not None:  # stopped or finished inside the profiled steps
+            self._close_profile(self.trainer.step)
         if self._sampler is not None and self.trainer.step > 0 and self.error is None:
             self._items.append(self._sampler.snapshot(self.trainer.step))
 
+    def _profile_tick(self, metric) -> None:
+        """On the worker thread, after each step: open, count down and close the profile."""
+        if self._profiler is None and self._profile_request:
+            from workbench.engine.autograd.profiler import profile
+
+            n, self._profile_request = self._profile_request, 0
+            try:
+                prof = profile(record_shapes=True)
+                prof.__enter__()
+            except RuntimeError as exc:  # another profiler is running (a profiled code run)
+                self._profiles.append((None, f"cannot profile the training: {exc}"))
+                return
+            self._profiler, self._profile_left = prof, n
+            self._profile_first = getattr(metric, "step", 0) + 1
+            return
+        if self._profiler is not None and hasattr(metric, "grad_norm"):
+            self._profile_left -= 1
+            if self._profile_left <= 0:
+                self._close_profile(getattr(metric, "step", 0))
+
+    def _close_profile(self, last_step: int) -> None:
+        prof, self._profiler = self._profiler, None
+        prof.__exit__(None, None, None)
+        first = self._profile_first
+        title = (
+            f"Training steps {first}–{last_step}" if last_step > first else f"Training step {first}"
+        )
+        self._profiles.append((prof, title))
+
     def _collect(self, metric) -> None:
+        self._profile_tick(metric)
         self._items.append(metric)
         if self._sampler is None or not hasattr(metric, "grad_norm"):
             return
@@ -202,6 +246,9 @@ class TrainingWorker(QObject):
         items = self.drain()
         if items:
             self.progress.emit(items)
+        while self._profiles:
+            prof, title = self._profiles.popleft()
+            self.profiled.emit(prof, title)
         if done:
             self._timer.stop()
             if self._thread is not None:
