@@ -98,6 +98,7 @@ class _Recorder:
             # the usual profile: the per-op calls with nothing optional to test for, as closures
             # (no attribute lookups on self)
             self.op_start, self.op_end = self._plain_hooks()
+            self.node_start, self.node_end = self._plain_node_hooks()
 
     def buffer(self):
         try:
@@ -182,6 +183,39 @@ class _Recorder:
                 b.seq[i] = fn._seq
 
         return op_start, op_end
+
+    def _plain_node_hooks(self):
+        """node_start/node_end of the usual profile as closures, like `_plain_hooks`: one
+        backward node is two calls on the backward pass's hottest path."""
+        local = self._local
+        buffer = self.buffer
+
+        def node_start(node):
+            try:
+                b = local.b
+            except AttributeError:
+                b = buffer()
+            b.open.append(len(b.t0))
+            b.key.append(node.__class__)
+            b.seq.append(node._seq)
+            b.t1.append(0)
+            b.t0.append(perf_counter_ns())
+
+        def node_end(node):
+            t = perf_counter_ns()
+            try:
+                b = local.b
+            except AttributeError:
+                b = buffer()
+            open_, key, cls = b.open, b.key, node.__class__
+            # nodes nest, so the innermost open node is this one (see `node_end` below)
+            while open_:
+                i = open_.pop()
+                if key[i] is cls:
+                    b.t1[i] = t
+                    return
+
+        return node_start, node_end
 
     def _node_on_device(self, node):
         if node._seq in self._device_nodes:
