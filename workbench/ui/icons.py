@@ -33,8 +33,12 @@ def _svg_text(name: str) -> str:
 
 @cache
 def _pixmap(name: str, colour: str, size: int) -> QPixmap:
-    svg = _svg_text(name).replace("currentColor", colour)
-    renderer = QSvgRenderer(QByteArray(svg.encode()))
+    return svg_pixmap(_svg_text(name), colour, size)
+
+
+def svg_pixmap(svg: str, colour: str, size: int) -> QPixmap:
+    """An SVG drawn in `colour` (its `currentColor`) on a transparent square of `size` px."""
+    renderer = QSvgRenderer(QByteArray(svg.replace("currentColor", colour).encode()))
     pixmap = QPixmap(QSize(size, size))
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -47,9 +51,21 @@ def _pixmap(name: str, colour: str, size: int) -> QPixmap:
 def icon(name: str) -> QIcon:
     theme = current_theme()
     colour = getattr(theme, _ROLE_COLOURS.get(name, "text"))
+    return _two_mode_icon(lambda c, size: _pixmap(name, c, size), colour, theme.muted)
+
+
+def svg_icon(svg: str, colour: str | None = None) -> QIcon:
+    """An icon from SVG text, like `icon` for the files in assets/icons (muted when disabled)."""
+    theme = current_theme()
+    return _two_mode_icon(
+        lambda c, size: svg_pixmap(svg, c, size), colour or theme.text, theme.muted
+    )
+
+
+def _two_mode_icon(pixmap, colour: str, muted: str) -> QIcon:
     result = QIcon()
     # Two sizes cover toolbars and menus at 1x and 2x; Qt scales between them.
     for size in (16, 32):
-        result.addPixmap(_pixmap(name, colour, size), QIcon.Mode.Normal)
-        result.addPixmap(_pixmap(name, theme.muted, size), QIcon.Mode.Disabled)
+        result.addPixmap(pixmap(colour, size), QIcon.Mode.Normal)
+        result.addPixmap(pixmap(muted, size), QIcon.Mode.Disabled)
     return result

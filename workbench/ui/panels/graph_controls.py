@@ -11,9 +11,8 @@ from __future__ import annotations
 import html
 import threading
 
-from PySide6.QtCore import QByteArray, QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QIcon, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QIcon, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.ui.icons import icon
+from workbench.ui.icons import icon, svg_icon
 from workbench.ui.panels import graph_adapter as api
 from workbench.ui.theme import Theme, current_theme
 
@@ -65,24 +64,10 @@ _GLYPHS = {
 def glyph(name: str, colour: str | None = None) -> QIcon:
     """A small icon drawn from `_GLYPHS`, in the theme's text colour unless told otherwise
     (muted when the button is disabled)."""
-    theme = current_theme()
-    result = QIcon()
-    for mode, c in ((QIcon.Mode.Normal, colour or theme.text), (QIcon.Mode.Disabled, theme.muted)):
-        svg = (
-            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
-            + _GLYPHS[name].replace("currentColor", c)
-            + "</svg>"
-        )
-        renderer = QSvgRenderer(QByteArray(svg.encode()))
-        for size in (16, 32):
-            pixmap = QPixmap(QSize(size, size))
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            renderer.render(painter, QRectF(0, 0, size, size))
-            painter.end()
-            result.addPixmap(pixmap, mode)
-    return result
+    return svg_icon(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">' + _GLYPHS[name] + "</svg>",
+        colour,
+    )
 
 
 def tool_button(text: str = "", checkable: bool = False, tip: str = "") -> QToolButton:

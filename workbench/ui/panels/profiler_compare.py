@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -21,6 +21,7 @@ from workbench.ui.panels.profiler_table import (
     SORT_ROLE,
     Column,
     OpFilterProxy,
+    OpTableModel,
     OpTableView,
     format_time,
 )
@@ -99,8 +100,9 @@ def _columns() -> list[Column]:
 _DELTA_COLUMNS = {5, 8, 9}
 
 
-class CompareModel(QAbstractTableModel):
-    """The rows of an `OpDelta`, with the op table's roles (so the same view serves)."""
+class CompareModel(OpTableModel):
+    """The rows of an `OpDelta`, with the op table's roles (so the same view serves): row and
+    column counts, headers and row texts come from `OpTableModel`; the columns are the delta's."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -115,14 +117,6 @@ class CompareModel(QAbstractTableModel):
     @property
     def delta(self) -> OpDelta | None:
         return self.averages
-
-    def rowCount(self, parent=None) -> int:
-        if (parent is not None and parent.isValid()) or self.averages is None:
-            return 0
-        return len(self.averages)
-
-    def columnCount(self, parent=None) -> int:
-        return 0 if (parent is not None and parent.isValid()) else len(self.columns)
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or self.averages is None:
@@ -149,18 +143,6 @@ class CompareModel(QAbstractTableModel):
             )
             return f"{d.name[row]}\n{where}"
         return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].header
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return RIGHT if self.columns[section].numeric else LEFT
-        return None
-
-    def row_texts(self, row: int) -> list[str]:
-        return [c.text(self.averages, row) for c in self.columns]
 
     def row_values(self, row: int) -> list:
         return [c.value(self.averages, row) for c in self.columns]
