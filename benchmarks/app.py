@@ -108,8 +108,9 @@ def cold_start(rounds: int) -> tuple[float, float]:
 def gui_latency(seconds: float, code: str = BUSY) -> list[float]:
     """Lateness (ms) of each 10 ms GUI-thread tick while the worker runs `code`."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
 
+    from benchmarks.latency import LatencyProbe
     from workbench.ui.app import create_application
     from workbench.ui.main_window import MainWindow
 
@@ -117,27 +118,14 @@ def gui_latency(seconds: float, code: str = BUSY) -> list[float]:
     window = MainWindow()
     window.show()
     app.processEvents()
-    lateness: list[float] = []
-    clock = QElapsedTimer()
-    last = [0.0]
-
-    def tick():
-        now = clock.nsecsElapsed() / 1e6
-        lateness.append(max(0.0, now - last[0] - 10.0))
-        last[0] = now
-
     loop = QEventLoop()
-    probe = QTimer()
-    probe.setTimerType(probe.timerType().PreciseTimer)
-    probe.setInterval(10)
-    probe.timeout.connect(tick)
+    probe = LatencyProbe()
     window.editor.current_editor().setPlainText(code)
     window.run_all()
-    clock.start()
     probe.start()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
-    probe.stop()
+    lateness = probe.stop()
     window.stop()
     done = QEventLoop()
     window.run_finished.connect(lambda _r: done.quit())
@@ -145,7 +133,7 @@ def gui_latency(seconds: float, code: str = BUSY) -> list[float]:
     if window.controller.busy:
         done.exec()
     window.close()
-    return lateness[1:]  # the first tick measures the start-up, not the steady state
+    return lateness
 
 
 def main(argv=None) -> int:

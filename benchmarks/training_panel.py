@@ -59,40 +59,28 @@ def _panel(app, tab: str):
 def panel_run(app, panel, epochs: int, switch_interval, probe: bool = False):
     """(seconds, steps, lateness in ms of each probe tick, redraws) for one run from Start to
     its end."""
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop
+
+    from benchmarks.latency import LatencyProbe
 
     panel.hyper.epochs.setValue(epochs)
     panel.switch_interval = switch_interval
-    lateness: list[float] = []
-    clock = QElapsedTimer()
-    last = [0.0]
-
-    def tick():
-        now = clock.nsecsElapsed() / 1e6
-        lateness.append(max(0.0, now - last[0] - 10.0))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setTimerType(timer.timerType().PreciseTimer)
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    latency = LatencyProbe()
     loop = QEventLoop()
     panel.run_finished.connect(loop.quit)
-    clock.start()
     if probe:
-        timer.start()
+        latency.start()
     redraws = panel.redraws
     if not panel.start():
         raise RuntimeError(f"the panel did not start: {panel.last_error}")
     loop.exec()
-    timer.stop()
+    lateness = latency.stop()
     panel.run_finished.disconnect(loop.quit)
     run = panel.runs()[-1]
     steps, seconds = run.steps_done, run.seconds
     panel.clear_runs()
     app.processEvents()
-    # the first tick measures the start, not training
-    return seconds, steps, lateness[1:], panel.redraws - redraws
+    return seconds, steps, lateness, panel.redraws - redraws
 
 
 def _percentile(values, q):

@@ -1017,23 +1017,11 @@ class BoundaryView(QWidget):
         self.test_points = pg.ScatterPlotItem(size=8)
         item.addItem(self.train_points)
         item.addItem(self.test_points)
-        self.caption = Caption("Decision boundary")
-        self.note = steady_label()
-        self.key = QLabel("filled: train · ringed: test · shade: the model's confidence")
-        self.hint = Hint("")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.hint)
-        self.stack.addWidget(self.plot)
-        head = QHBoxLayout()
-        head.addWidget(self.caption)
-        head.addStretch(1)
-        head.addWidget(self.note)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 8, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(head)
-        layout.addWidget(self.stack, 1)
-        layout.addWidget(self.key)
+        _frame(
+            self,
+            "Decision boundary",
+            "filled: train · ringed: test · shade: the model's confidence",
+        )
         self._dataset = None
         self._probs: np.ndarray | None = None
         self.bounds: tuple[float, float, float, float] | None = None
@@ -1120,23 +1108,7 @@ class PredictionsView(QWidget):
         self.diagonal = pg.PlotDataItem()
         for it in (self.train_points, self.test_points, self.curve, self.diagonal):
             item.addItem(it)
-        self.caption = Caption("Predictions")
-        self.note = steady_label()
-        self.key = QLabel()
-        self.hint = Hint("")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.hint)
-        self.stack.addWidget(self.plot)
-        head = QHBoxLayout()
-        head.addWidget(self.caption)
-        head.addStretch(1)
-        head.addWidget(self.note)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 8, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(head)
-        layout.addWidget(self.stack, 1)
-        layout.addWidget(self.key)
+        _frame(self, "Predictions")
         self.mode = "message"
         self.apply_theme(current_theme())
 
@@ -1194,3 +1166,25 @@ class PredictionsView(QWidget):
             _muted(label, theme)
         self.hint.apply_theme(theme)
         self._colour(theme)
+
+
+def _frame(pane, caption: str, key: str = "") -> None:
+    """Lay out `pane` (with its `plot`): caption and note above, the plot or a hint in its place
+    when there is nothing to draw, a key below. Sets caption, note, key, hint and stack."""
+    pane.caption = Caption(caption)
+    pane.note = steady_label()
+    pane.key = QLabel(key)
+    pane.hint = Hint("")
+    pane.stack = QStackedWidget()
+    pane.stack.addWidget(pane.hint)
+    pane.stack.addWidget(pane.plot)
+    head = QHBoxLayout()
+    head.addWidget(pane.caption)
+    head.addStretch(1)
+    head.addWidget(pane.note)
+    layout = QVBoxLayout(pane)
+    layout.setContentsMargins(0, 8, 0, 0)
+    layout.setSpacing(4)
+    layout.addLayout(head)
+    layout.addWidget(pane.stack, 1)
+    layout.addWidget(pane.key)
