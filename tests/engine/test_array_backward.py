@@ -25,6 +25,7 @@ CASES = {
     "Tanh": (lambda a: a.tanh(), [(2, 3)], False),
     "Sigmoid": (lambda a: a.sigmoid(), [(2, 3)], False),
     "Relu": (lambda a: a.relu(), [(2, 3)], False),
+    "Addmm": (torch.nn.functional.linear, [(5, 2, 3), (4, 3), (4,)], False),
     "Pow": (lambda a: a**3, [(2, 3)], False),
     "Sum": (lambda a: a.sum(), [(2, 3)], False),
     "SumDim": (lambda a: a.sum(1, keepdim=False), [(2, 3)], False),

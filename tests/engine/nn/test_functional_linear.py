@@ -72,3 +72,16 @@ def test_errors():
         r"the existing size \(4\) at non-singleton dimension 1",
     ):
         F.linear(x, torch.randn(5, 3), torch.randn(4))
+
+
+@pytest.mark.parametrize("x_shape", [(16, 1000), (2, 8, 1000), (64, 1000), (3, 1000)])
+def test_short_wide_batches_match_the_direct_product(x_shape):
+    # shapes where OpenBLAS builds may route x @ W.T the other way round (16 rows, 1000 -> 100)
+    # and shapes that keep the direct product: same values, row-major output either way
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal((100, 1000)).astype(np.float32)
+    b = rng.standard_normal(100).astype(np.float32)
+    out = F.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b))
+    np.testing.assert_allclose(out.numpy(), x @ w.T + b, rtol=1e-4, atol=1e-3)
+    assert out.is_contiguous() and out.numpy().flags.c_contiguous

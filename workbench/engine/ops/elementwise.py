@@ -513,6 +513,8 @@ class Pow(Op):
         e = ctx.exponent
         if e == 0:
             return _zeros(grad)
+        if e == 2:  # the squared error's: a ** 1 is a exactly, so skip that pass
+            return grad * (2 * a)
         return grad * (e * a ** (e - 1))
 
 
@@ -961,6 +963,15 @@ class Relu(Op):
         (out,) = ctx.saved_tensors
         # PyTorch's threshold_backward: zero where out <= 0 (relu'(0) = 0), and the gradient
         # passes where out is nan
+        if grad.__class__ is np.ndarray and out.__class__ is np.ndarray and grad.shape == out.shape:
+            ints = _BITS.get(grad.dtype.itemsize)
+            if ints is not None:
+                # select()'s bit clearing, with the mask built from `out <= 0` directly
+                # (dead -> 0 bits kept, alive -> all bits): one pass fewer than negating it
+                mask = (out <= 0).view(np.uint8).astype(ints)
+                mask -= 1
+                mask &= grad.view(ints)
+                return mask.view(grad.dtype)
         return select(~(out <= 0), grad, 0.0)
 
 

@@ -65,7 +65,11 @@ def _kept_shape(shape, dims):
 
 def _kept(t, in_shape, dims, keepdim):
     """A reduction's output (or its gradient; a Tensor or an array) with reduced dims kept."""
-    return t if keepdim else t.reshape(_kept_shape(in_shape, dims))
+    if keepdim:
+        return t
+    if dims is None:  # a full reduction, the usual loss: all ones, without walking the shape
+        return t.reshape((1,) * len(in_shape))
+    return t.reshape(_kept_shape(in_shape, dims))
 
 
 def _reduced_shape(shape, dims, keepdim):
@@ -99,9 +103,18 @@ def _np_dtype(dtype):
 
 def expand_to(g, shape):
     """`expand` for backward formulas: Tensors normally, raw arrays in an array-mode backward
-    (where it is NumPy's or CuPy's read-only broadcast view)."""
+    (where it is a read-only broadcast view, as NumPy's or CuPy's broadcast_to gives)."""
     if isinstance(g, _f.Tensor):
         return g.expand(shape)
+    if g.__class__ is np.ndarray and g.ndim == len(shape) and g.flags.c_contiguous:
+        # the view built directly: np.broadcast_to's argument handling costs ~5x more, and a
+        # reduction's gradient (every loss's first backward step) always comes here
+        strides = tuple(
+            0 if n == 1 and m != 1 else st for n, m, st in zip(g.shape, shape, g.strides)
+        )
+        v = np.ndarray(shape, g.dtype, g, 0, strides)
+        v.flags.writeable = False
+        return v
     return _xp(g).broadcast_to(g, shape)
 
 
