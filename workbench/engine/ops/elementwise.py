@@ -954,7 +954,10 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = _xp(a).maximum(a, 0).astype(a.dtype, copy=False)
+        if a.__class__ is np.ndarray:
+            out = np.maximum(a, 0)  # a Python 0 keeps the array's dtype (NEP 50)
+        else:
+            out = _xp(a).maximum(a, 0).astype(a.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 

@@ -16,6 +16,8 @@ from ..autograd import function as _f
 from ..autograd.function import _TYPE_NAMES, Op
 from ._util import dims_tuple, wrap_dim
 
+_add_reduce = np.add.reduce
+
 __all__ = [
     "sum",
     "mean",
@@ -124,6 +126,8 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False, dtype=None):
         ctx.in_shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        if a.__class__ is np.ndarray and a.dtype.kind == "f":
+            return _add_reduce(a, dim, dtype, None, keepdim)  # ndarray.sum's wrapper skipped
         return _int64_if_integral(a.sum(axis=dim, keepdims=keepdim, dtype=dtype), a, dtype)
 
     @staticmethod
