@@ -98,3 +98,18 @@ def test_identity_flatten_unflatten():
         nn.Unflatten(1, 2)
     (a,) = make_inputs((2, 3, 2))
     check_grads(lambda t: nn.Flatten()(t), a)
+
+
+def test_forward_uses_a_weight_that_is_no_longer_a_parameter():
+    # what weight-norm style code does: the parameter is deleted and a plain tensor computed
+    # from others takes its name; forward must see the new attribute, not a stale registry
+    torch.manual_seed(0)
+    lin = nn.Linear(3, 2)
+    w = lin.weight.detach().clone()
+    del lin.weight
+    lin.weight = w * 2
+    x = torch.randn(4, 3)
+    expected = x.numpy() @ (w.numpy() * 2).T + lin.bias.detach().numpy()
+    np.testing.assert_allclose(lin(x).detach().numpy(), expected, rtol=1e-6)
+    lin.bias = None
+    np.testing.assert_allclose(lin(x).detach().numpy(), x.numpy() @ (w.numpy() * 2).T, rtol=1e-6)

@@ -23,6 +23,7 @@ def _blas_name():
 # round, (W @ x.T).T, plus a copy back to row-major order: measured on OpenBLAS 0.3.31
 # (NumPy's own wheels), float32, across 100-1000 features. Other BLAS libraries keep the
 # direct product.
+_add_reduce = np.add.reduce
 _ROUTE_AROUND_NT = "openblas" in _blas_name().lower()
 
 
@@ -107,7 +108,9 @@ def _backward_arrays(x, w, g, need):
     g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[0])
     gx = (g2 @ w).reshape(x.shape) if need[0] else None
     gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, w.shape[1])) if need[1] else None
-    gb = g2.sum(0) if len(need) > 2 and need[2] else None
+    gb = None
+    if len(need) > 2 and need[2]:  # NumPy's ufunc directly: ndarray.sum's wrapper costs a third
+        gb = _add_reduce(g2, 0) if g2.__class__ is np.ndarray else g2.sum(0)
     return (gx, gw, gb)[: len(need)]
 
 

@@ -12,6 +12,8 @@ from .module import Module
 
 __all__ = ["Identity", "Linear"]
 
+_MISSING = object()
+
 
 class Identity(Module):
     """Returns its input; takes and ignores any arguments."""
@@ -48,7 +50,16 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return F.linear(input, self.weight, self.bias)
+        # straight from the registry: attribute access would go through Module.__getattr__
+        # (a miss on the instance first), which costs as much as the rest of the call
+        params = self._parameters
+        w = params.get("weight", _MISSING)
+        b = params.get("bias", _MISSING)
+        if w is _MISSING:  # replaced by a plain tensor or a property (parametrizations)
+            w = self.weight
+        if b is _MISSING:
+            b = self.bias
+        return F.linear(input, w, b)
 
     def extra_repr(self):
         return (

@@ -9,15 +9,17 @@ the module that created it (`grad_fn.metadata["module"]`).
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import itertools
-import threading
 import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 from ...autograd.function import Function
+from ...autograd.grad_mode import module_path_var as _module_path_var
+from ...autograd.grad_mode import module_paths_used as _module_paths_used
 from ...autograd.grad_mode import no_grad
 from ...autograd.grad_mode import state as _grad_state
 from ...device import to_device_array
@@ -125,11 +127,11 @@ def register_module_full_backward_hook(hook):
 # ----- module paths for node metadata --------------------------------------------------------
 
 
-class _Running(threading.local):
-    module = None  # the module whose forward is running on this thread
+# The module whose forward is running on this thread (a context variable: each thread starts
+# with none, and get/set/reset cost less than a threading.local's attributes).
+_running_var = contextvars.ContextVar("workbench_running_module", default=None)
 
 
-_running = _Running()
 # Bumped whenever any module gains or loses a child, which invalidates the cached path maps.
 _structure_version = [0]
 
@@ -851,12 +853,14 @@ class Module:
 
     # ----- calling -------------------------------------------------------------------------
     def _call_impl(self, *args, **kwargs):
-        running = _running
-        parent = running.module
-        state = _grad_state
-        prev_path = state.module_path
-        running.module = self
-        state.module_path = None if parent is None else _descendant_path(parent, self, prev_path)
+        parent = _running_var.get()
+        running = _running_var.set(self)
+        # the outermost module's own ops carry no path (None); its descendants' carry theirs
+        if parent is None:
+            path = _module_path_var.set(None) if _module_path_var.get() is not None else None
+        else:
+            _module_paths_used[0] = True
+            path = _module_path_var.set(_descendant_path(parent, self, _module_path_var.get()))
         try:
             if (
                 self._forward_pre_hooks
@@ -871,8 +875,9 @@ class Module:
                 return self._call_with_hooks(args, kwargs)
             return self.forward(*args, **kwargs)
         finally:
-            running.module = parent
-            state.module_path = prev_path
+            if path is not None:
+                _module_path_var.reset(path)
+            _running_var.reset(running)
 
     __call__ = _call_impl
 
