@@ -141,6 +141,8 @@ class SumDim(Sum):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - PyTorch's name
+    if dim is None and not keepdim and dtype is None:
+        return Sum.apply(input)  # a loss's full sum: forward's defaults, no options to pass
     op = Sum if dim is None else SumDim
     return op.apply(input, dim=_reduced_dims(dim, input), keepdim=keepdim, dtype=_np_dtype(dtype))
 
