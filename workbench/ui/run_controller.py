@@ -7,13 +7,13 @@ per tick, not one signal per `print`.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from workbench.session import Session
+from workbench.ui import switching
 
 POLL_MS = 33
 # What one tick may add to the console. A script printing in a tight loop produces megabytes a
@@ -40,7 +40,7 @@ class RunController(QObject):
         self._run = None
         self._started_at = 0.0
         self._stopper: threading.Thread | None = None
-        self._switch_interval = sys.getswitchinterval()
+        self._switching = None  # the switch-interval hold while a run is active
         self._timer = QTimer(self)
         self._timer.setObjectName("run-poll")
         self._timer.setInterval(POLL_MS)
@@ -70,8 +70,7 @@ class RunController(QObject):
         run = self.session.run(
             code, source=source, first_line=first_line, mode=mode, profile=profile
         )
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, RUN_SWITCH_INTERVAL))
+        self._switching = switching.hold(RUN_SWITCH_INTERVAL)
         self._run = run
         self._started_at = time.perf_counter()
         self._timer.start()
@@ -98,7 +97,8 @@ class RunController(QObject):
         if self._run is not None:
             self._drain(self._run)
             self._run = None
-            sys.setswitchinterval(self._switch_interval)
+            switching.release(self._switching)
+            self._switching = None
             self.busy_changed.emit(False)
 
     def _drain(self, run) -> None:
@@ -122,7 +122,8 @@ class RunController(QObject):
         if done:
             self._timer.stop()
             self._run = None
-            sys.setswitchinterval(self._switch_interval)
+            switching.release(self._switching)
+            self._switching = None
             if self._stopper is not None:
                 self._stopper.join(0.5)
                 self._stopper = None

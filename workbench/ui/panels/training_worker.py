@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import threading
 import time
 from collections import deque
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
+
+from workbench.ui import switching
 
 POLL_MS = 33
 # The worker samples weights and gradients at most every HISTOGRAM_SECONDS, and less often when
@@ -111,7 +112,7 @@ class TrainingWorker(QObject):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._switch_interval = switch_interval
-        self._saved_interval: float | None = None
+        self._switching: int | None = None  # the switch-interval hold while the loop runs
         # "profile the next N steps": asked for on the GUI thread, done on the worker's (the
         # engine's profiler records the thread it is entered on)
         self._profile_request = 0
@@ -139,9 +140,8 @@ class TrainingWorker(QObject):
             self.trainer.step_once()
         else:
             self.trainer.resume()
-        if self._switch_interval is not None and self._saved_interval is None:
-            self._saved_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._saved_interval, self._switch_interval))
+        if self._switch_interval is not None and self._switching is None:
+            self._switching = switching.hold(self._switch_interval)
         self._thread = threading.Thread(target=self._run, name="workbench-training", daemon=True)
         self._thread.start()
         self._timer.start()
@@ -262,9 +262,8 @@ class TrainingWorker(QObject):
             self.finished.emit(state)
 
     def _restore_interval(self) -> None:
-        if self._saved_interval is not None:
-            sys.setswitchinterval(self._saved_interval)
-            self._saved_interval = None
+        switching.release(self._switching)
+        self._switching = None
 
 
 # ----- what the panel keeps of a run ---------------------------------------------------------
