@@ -259,7 +259,17 @@ class BackwardNode(Node):
                 raise RuntimeError(_FREED_MSG)
             return ()
         arrays = self._as_arrays
-        if arrays and len(saved) == 2:
+        if arrays and len(saved) == 1:
+            # a first-order backward of a unary op: its input (Pow) or its output (Relu, Exp)
+            s = saved[0]
+            if s.__class__ is tuple:
+                if len(s) == 4 and s[1][0] == s[2]:
+                    return (s[0],)
+            elif isinstance(s, Tensor):
+                vc = s._vc
+                if vc is None or not vc[0]:
+                    return (s._data,)
+        elif arrays and len(saved) == 2:
             # a first-order backward of a binary op saving two version-0 tensors (the usual)
             a, b = saved
             if isinstance(a, Tensor) and isinstance(b, Tensor):

@@ -131,7 +131,13 @@ def linear(input, weight, bias=None):
             return Mm.apply(input, weight)
         b = bias._data
         if b.ndim == 1 and b.shape[0] == w.shape[0] and b.dtype == x.dtype:
-            return Addmm.apply(input, weight, bias)
+            out = Addmm.apply(input, weight, bias)
+            node = out._grad_fn
+            if node is not None:
+                # every gradient comes back in its input's own shape and dtype (checked just
+                # above), so the engine may skip its unbroadcast-and-cast pass for this node
+                node._in_meta = None
+            return out
     return _linear_checked(input, weight, bias)
 
 
