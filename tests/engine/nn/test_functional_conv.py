@@ -206,3 +206,105 @@ def test_errors():
         F.conv2d(x, torch.randn(2, 3, 3, 3, dtype=torch.float64))
     with pytest.raises(RuntimeError, match=r"Input type \(float\) and bias type \(double\)"):
         F.conv2d(x, torch.randn(2, 3, 3, 3), torch.randn(2, dtype=torch.float64))
+
+
+def naive_conv2d_grads(x, w, gout, stride=(1, 1), pads=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+    """Gradients of sum(conv2d(x, w) * gout): each output adds gout times the kernel back over
+    its window (input) and gout times the window to the kernel (weight)."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), pads[:2], pads[2:]))
+    gx = np.zeros_like(xp)
+    gw = np.zeros_like(w)
+    og = o // groups
+    for oc in range(o):
+        g = oc // og
+        for i in range(gout.shape[2]):
+            for j in range(gout.shape[3]):
+                win = (
+                    slice(None),
+                    slice(g * cg, (g + 1) * cg),
+                    slice(i * stride[0], i * stride[0] + dilation[0] * (kh - 1) + 1, dilation[0]),
+                    slice(j * stride[1], j * stride[1] + dilation[1] * (kw - 1) + 1, dilation[1]),
+                )
+                go = gout[:, oc, i, j]
+                gx[win] += go[:, None, None, None] * w[oc]
+                gw[oc] += (go[:, None, None, None] * xp[win]).sum(0)
+    gx = gx[:, :, pads[0] : pads[0] + h, pads[2] : pads[2] + wd]
+    return gx, gw, gout.sum((0, 2, 3))
+
+
+GRAD_CASES = [  # input shape, weight shape, keyword arguments, explicit (top, bottom, left, right)
+    # per-sample products (oh*ow >= C/groups*kh*kw); stride 1 takes the shifted-run col2im
+    (
+        (3, 4, 7, 6),
+        (6, 2, 3, 2),
+        {"padding": (1, 2), "dilation": (2, 1), "groups": 2},
+        (1, 1, 2, 2),
+    ),
+    ((2, 3, 9, 10), (2, 3, 3, 3), {"padding": 1, "dilation": 2}, (1, 1, 1, 1)),
+    ((4, 1, 6, 9), (3, 1, 1, 1), {}, (0, 0, 0, 0)),
+    ((2, 2, 8, 7), (4, 2, 3, 3), {"stride": (2, 1), "padding": 1}, (1, 1, 1, 1)),
+    ((2, 3, 6, 6), (3, 1, 2, 2), {"stride": 2, "groups": 3}, (0, 0, 0, 0)),
+    # one product over all samples (small maps, more rows per column)
+    ((2, 3, 7, 6), (2, 3, 3, 3), {"padding": 1, "dilation": 2}, (1, 1, 1, 1)),
+    ((3, 4, 4, 4), (4, 2, 3, 3), {"padding": 1, "groups": 2}, (1, 1, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, kwargs, pads", GRAD_CASES)
+def test_gradients_match_the_direct_adjoint(x_shape, w_shape, kwargs, pads):
+    rng = np.random.default_rng(1)
+    x, w, b = (
+        torch.tensor(rng.standard_normal(s), requires_grad=True)
+        for s in (x_shape, w_shape, (w_shape[0],))
+    )
+    y = F.conv2d(x, w, b, **kwargs)
+    gout = rng.standard_normal(y.shape)
+    y.backward(torch.tensor(gout))
+    args = {
+        k: (v if isinstance(v, tuple) else (v, v))
+        for k, v in kwargs.items()
+        if k in ("stride", "dilation")
+    }
+    args["groups"] = kwargs.get("groups", 1)
+    gx, gw, gb = naive_conv2d_grads(x.detach().numpy(), w.detach().numpy(), gout, pads=pads, **args)
+    np.testing.assert_allclose(x.grad.numpy(), gx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), gw, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), gb, rtol=1e-10, atol=1e-12)
+
+
+def test_input_gradient_with_infinite_weights_stays_where_the_kernel_reaches():
+    # the stride-1 input gradient shifts zero-padded runs; 0 * inf would leak NaN into them
+    rng = np.random.default_rng(2)
+    x = torch.tensor(rng.standard_normal((2, 2, 5, 6)), requires_grad=True)
+    w0 = rng.standard_normal((3, 2, 2, 3))
+    w0[1, 0, 1, 2] = np.inf
+    y = F.conv2d(x, torch.tensor(w0))
+    gout = np.abs(rng.standard_normal(y.shape))
+    y.backward(torch.tensor(gout))
+    want = naive_conv2d_grads(x.detach().numpy(), w0, gout)[0]
+    assert np.isinf(want).any() and not np.isnan(want).any()
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-10)
+
+
+def test_a_second_backward_through_a_retained_graph_gives_the_same_weight_grad():
+    x, w = make_inputs((2, 3, 6, 6), (4, 3, 3, 3), seed=3)
+    loss = (F.conv2d(x, w) ** 2).sum()
+    (first,) = torch.autograd.grad(loss, w, retain_graph=True)
+    (second,) = torch.autograd.grad(loss, w)
+    np.testing.assert_array_equal(first.numpy(), second.numpy())
+
+
+def test_columns_above_the_cap_are_built_again_for_the_weight_grad(monkeypatch):
+    from workbench.engine.nn.functional import conv
+
+    x, w = make_inputs((2, 3, 6, 6), (4, 3, 3, 3), seed=4)
+    kept = F.conv2d(x, w)
+    assert kept.grad_fn.cols is not None
+    (want,) = torch.autograd.grad(kept.sum(), w)
+    monkeypatch.setattr(conv, "KEEP_COLS_BYTES", 100)
+    y = F.conv2d(x, w)
+    assert getattr(y.grad_fn, "cols", None) is None
+    (got,) = torch.autograd.grad(y.sum(), w)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

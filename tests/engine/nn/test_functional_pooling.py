@@ -103,6 +103,31 @@ def test_max_pool_nan_and_all_minus_inf_windows_match_pytorch():
     assert y.tolist() == [[[[7]]]] and idx.tolist() == [[[[1]]]]
 
 
+TIES = np.random.default_rng(1).integers(0, 3, (2, 3, 9, 8)).astype(float)  # many equal maxima
+
+
+@pytest.mark.parametrize(
+    "k, s, p, d, ceil",
+    MAX_CASES + [(1, 1, 0, 1, False), (3, 3, 0, 1, False), (3, 1, 0, 2, False), (2, 2, 0, 2, True)],
+)
+def test_max_pool_ties_go_to_the_first_maximum(k, s, p, d, ceil):
+    y, idx = F.max_pool2d(torch.tensor(TIES), k, s, p, d, ceil_mode=ceil, return_indices=True)
+    want, want_idx = naive_max_pool(TIES, k, s, p, d, ceil)
+    np.testing.assert_array_equal(y.numpy(), want)
+    np.testing.assert_array_equal(idx.numpy(), want_idx)
+
+
+def test_max_pool_nan_in_larger_and_single_element_windows():
+    nan = math.nan
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    x[0, 0, 0, 1] = x[0, 0, 2, 0] = nan
+    y, idx = F.max_pool2d(torch.tensor(x), 3, return_indices=True)
+    assert np.isnan(y.item()) and idx.item() == 6  # the last NaN, as PyTorch
+    y, idx = F.max_pool2d(torch.tensor(x), 1, return_indices=True)
+    np.testing.assert_array_equal(idx.numpy().ravel(), np.arange(9))
+    np.testing.assert_array_equal(np.isnan(y.numpy()), np.isnan(x))
+
+
 AVG_CASES = [
     (2, 2, 0, False, True, None),
     (3, 2, 1, False, True, None),

@@ -683,3 +683,51 @@ def test_legacy_size_average_and_reduce():
     with pytest.warns(UserWarning):
         y = F.mse_loss(torch.ones(3), torch.zeros(3), reduce=False)
     assert y.shape == (3,)
+
+
+def _naive_nll(logp, target, weight, ignore_index, reduction):
+    """-w[t] * logp[t] per sample (class axis 1), and its gradient for grad_output 1."""
+    c = logp.shape[1]
+    w = np.ones(c) if weight is None else weight
+    valid = target != ignore_index
+    safe = np.where(valid, target, 0)
+    onehot = np.moveaxis(np.eye(c)[safe], -1, 1)  # (N, C, ...)
+    per = np.where(valid, w[safe], 0.0)
+    loss = -(logp * onehot).sum(1) * per
+    grad = -onehot * np.expand_dims(per, 1)
+    if reduction == "none":
+        return loss, grad
+    if reduction == "sum":
+        return loss.sum(), grad
+    return loss.sum() / per.sum(), grad / per.sum()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ignore_index", [-100, 1, 3])  # out of range / present / absent
+@pytest.mark.parametrize("shape", [(6, 4), (3, 4, 2, 3)])
+def test_nll_loss_matches_the_definition(shape, ignore_index, weighted, reduction):
+    rng = np.random.default_rng(5)
+    logp = rng.standard_normal(shape)
+    tshape = (shape[0],) + shape[2:]
+    target = rng.integers(0, 3, tshape)  # classes 0-2 of 4: class 3 never appears
+    target.reshape(-1)[:2] = 1  # class 1 does
+    weight = np.array([0.5, 2.0, 1.5, 3.0]) if weighted else None
+    x = t(logp, requires_grad=True)
+    w = None if weight is None else t(weight)
+    out = F.nll_loss(x, t(target), weight=w, ignore_index=ignore_index, reduction=reduction)
+    want, want_grad = _naive_nll(logp, target, weight, ignore_index, reduction)
+    np.testing.assert_allclose(out.detach().numpy(), want, rtol=1e-12)
+    go = torch.ones_like(out)
+    (g,) = torch.autograd.grad(out, x, go)
+    np.testing.assert_allclose(g.numpy(), want_grad, rtol=1e-12, atol=1e-15)
+
+
+def test_nll_loss_takes_byte_targets_and_float32():
+    x = t(np.log(np.full((3, 4), 0.25, np.float32)), requires_grad=True)
+    out = F.nll_loss(x, t([0, 3, 1], dtype=torch.uint8))
+    assert out.dtype == torch.float32
+    np.testing.assert_allclose(out.item(), np.log(4), rtol=1e-6)
+    out.backward()
+    assert x.grad.dtype == torch.float32
+    np.testing.assert_allclose(x.grad.numpy()[[0, 1, 2], [0, 3, 1]], -1 / 3, rtol=1e-6)

@@ -12,6 +12,7 @@ import pytest
 
 import workbench.engine as torch
 from tests.engine.optim._expected_optim import EXPECTED
+from workbench.engine.optim import optimizer as optimizer_module
 
 P0 = ([[0.5, -1.25, 2.0], [0.75, 0.0, -0.625]], [0.25, -3.0])
 STEPS = 5
@@ -683,3 +684,76 @@ def test_a_user_optimizer_subclass_gets_hooks_and_schedulers():
         sched.step()
     np.testing.assert_allclose(p.detach().numpy(), [0.9, -0.9])
     assert calls == [1] and opt.param_groups[0]["lr"] == 0.05
+
+
+# ----- piecewise updates of large parameters (Optimizer._pieces) ----------------------------
+
+ADAM_CASES = [c for c in EXPECTED if c[0] in ("Adam", "AdamW")]
+
+
+@pytest.mark.parametrize("piece_bytes", [8, 24])
+@pytest.mark.parametrize("case", ADAM_CASES, ids=_case_id)
+def test_adam_in_pieces_matches_pytorch(case, piece_bytes, monkeypatch):
+    # pieces of 1 and 3 float64 elements: the (2, 3) and (2,) parameters are cut unevenly
+    monkeypatch.setattr(optimizer_module, "_PIECE_BYTES", piece_bytes)
+    name, kw = case
+    params = make_params()
+    opt = OPTIMIZERS[name](params, **dict(kw))
+    run(opt, params, STEPS)
+    np.testing.assert_allclose(flat(params), EXPECTED[case], rtol=0, atol=1e-10)
+
+
+def _adam_reference(p, grads, lr, betas, eps, weight_decay, amsgrad):
+    """PyTorch's Adam update written out in NumPy, step by step."""
+    m, v, vmax = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
+    for step, g in enumerate(grads, 1):
+        g = g + weight_decay * p
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g * g
+        vmax = np.maximum(vmax, v)
+        denom = np.sqrt(vmax if amsgrad else v) / math.sqrt(1 - betas[1] ** step) + eps
+        p = p - lr / (1 - betas[0] ** step) * m / denom
+    return p
+
+
+def test_adam_on_a_parameter_of_several_pieces_matches_the_formula():
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal((317, 331))  # 104927 float64: four pieces, the last one short
+    grads = [rng.standard_normal(p0.shape) for _ in range(3)]
+    kw = {"lr": 0.01, "betas": (0.8, 0.95), "eps": 1e-6, "weight_decay": 0.1, "amsgrad": True}
+    p = torch.tensor(p0, requires_grad=True)
+    opt = torch.optim.Adam([p], **kw)
+    for g in grads:
+        p.grad = torch.tensor(g)
+        opt.step()
+    want = _adam_reference(p0, grads, **kw)
+    np.testing.assert_allclose(p.detach().numpy(), want, rtol=1e-12, atol=1e-14)
+
+
+def test_adam_on_a_strided_parameter_matches_a_contiguous_one():
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((300, 400))
+    strided = torch.tensor(base).t().detach().requires_grad_()  # a transposed leaf
+    plain = torch.tensor(base.T.copy(), requires_grad=True)
+    assert not strided._data.flags.c_contiguous  # so the update runs on the whole array
+    opts = [torch.optim.Adam([q], lr=0.05) for q in (strided, plain)]
+    for _ in range(3):
+        g = rng.standard_normal((400, 300))
+        for q, opt in zip((strided, plain), opts):
+            q.grad = torch.tensor(g)
+            opt.step()
+    np.testing.assert_array_equal(strided.detach().numpy(), plain.detach().numpy())
+
+
+def test_piece_scratch_is_aligned_and_kept_across_steps():
+    for n, dtype in [(1, np.float32), (100, np.float64), (70001, np.float32)]:
+        a = optimizer_module._aligned_empty(n, np.dtype(dtype))
+        assert a.shape == (n,) and a.dtype == dtype and a.ctypes.data % 64 == 0
+    p = torch.randn(400, 300, requires_grad=True)
+    opt = torch.optim.Adam([p])
+    p.grad = torch.ones_like(p)
+    opt.step()
+    buffers = [b for pair in opt._piece_buffers.values() for b in pair]
+    opt.step()
+    assert [b for pair in opt._piece_buffers.values() for b in pair] == buffers
+    assert all(b.ctypes.data % 64 == 0 for b in buffers)

@@ -2,8 +2,9 @@
 
 The update mirrors PyTorch's single-tensor algorithm: the moments move by lerp and addcmul, the
 bias corrections use the step count kept as a 0-d tensor in state['step'], and the parameter
-takes `-lr / bc1 * exp_avg / (sqrt(v) / sqrt(bc2) + eps)`. The intermediates go through one
-scratch array per parameter shape, kept by the optimizer, so a step allocates nothing.
+takes `-lr / bc1 * exp_avg / (sqrt(v) / sqrt(bc2) + eps)`. The passes run piece by piece over
+large parameters (Optimizer._pieces), through scratch arrays the optimizer keeps, so a step
+allocates nothing and each piece stays in cache for all its passes.
 """
 
 from __future__ import annotations
@@ -105,43 +106,69 @@ class Adam(Optimizer):
                     state["exp_avg_sq"] = Tensor._make(xp.zeros_like(d))
                     if amsgrad:
                         state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(d))
-                grad = g._data
-                if maximize:
-                    grad = -grad
                 step = _increment(state["step"])
+                bias_correction1 = 1 - beta1**step
+                s = (1 - beta2**step) ** 0.5  # sqrt of the second bias correction
+                # lr / bc1 * m / (sqrt(v) / s + eps) as (lr / bc1 * s) * m / (sqrt(v) + eps * s):
+                # one pass fewer, the same up to rounding
+                update = _AdamUpdate(beta1, beta2, eps * s, lr / bias_correction1 * s, amsgrad)
+                update.maximize = maximize
                 if weight_decay != 0:
                     if decoupled:
-                        d *= 1 - lr * weight_decay
+                        update.decay = 1 - lr * weight_decay
                     else:
-                        grad = grad + weight_decay * d
-                exp_avg = state["exp_avg"]._data
-                exp_avg_sq = state["exp_avg_sq"]._data
-                tmp = self._scratch(d)
-
-                _lerp_(xp, exp_avg, grad, 1 - beta1, tmp)
-                exp_avg_sq *= beta2
-                xp.multiply(grad, 1 - beta2, out=tmp)
-                tmp *= grad
-                exp_avg_sq += tmp
-
-                bias_correction1 = 1 - beta1**step
-                bias_correction2 = 1 - beta2**step
-                step_size = lr / bias_correction1
+                        update.l2 = weight_decay
+                arrays = [d, g._data, state["exp_avg"]._data, state["exp_avg_sq"]._data]
                 if amsgrad:
-                    max_sq = state["max_exp_avg_sq"]._data
-                    xp.maximum(max_sq, exp_avg_sq, out=max_sq)
-                    xp.sqrt(max_sq, out=tmp)
-                else:
-                    xp.sqrt(exp_avg_sq, out=tmp)
-                # step_size * m / (sqrt(v) / s + eps) as (step_size * s) * m / (sqrt(v) + eps * s):
-                # one pass fewer, the same up to rounding
-                s = bias_correction2**0.5
-                tmp += eps * s
-                xp.divide(exp_avg, tmp, out=tmp)
-                tmp *= step_size * s
-                d -= tmp
+                    arrays.append(state["max_exp_avg_sq"]._data)
+                for piece in self._pieces(*arrays):
+                    update(xp, *piece)
                 _bump_version(p)
         return loss
+
+
+class _AdamUpdate:
+    """One Adam step on (pieces of) the arrays: PyTorch's single-tensor algorithm, pass by pass
+    through scratch arrays, allocating nothing."""
+
+    __slots__ = ("beta1", "beta2", "eps", "step_size", "amsgrad", "maximize", "l2", "decay")
+
+    def __init__(self, beta1, beta2, eps, step_size, amsgrad):
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.step_size, self.amsgrad = step_size, amsgrad
+        self.maximize = False
+        self.l2 = 0  # Adam's weight decay: added to the gradient
+        self.decay = 1  # AdamW's: the parameter's factor before the step
+
+    def __call__(self, xp, d, grad, exp_avg, exp_avg_sq, *rest):
+        # rest: (max_exp_avg_sq, tmp, tmp2) with amsgrad, else (tmp, tmp2); tmp2 may be None
+        max_sq, tmp, tmp2 = rest if self.amsgrad else (None, *rest)
+        if self.decay != 1:
+            d *= self.decay
+        if self.maximize or self.l2:
+            if tmp2 is None:
+                tmp2 = xp.empty_like(d)
+            if self.maximize:
+                xp.negative(grad, out=tmp2)
+                grad = tmp2
+            if self.l2:
+                xp.multiply(d, self.l2, out=tmp)
+                xp.add(grad, tmp, out=tmp2)
+                grad = tmp2
+        _lerp_(xp, exp_avg, grad, 1 - self.beta1, tmp)
+        exp_avg_sq *= self.beta2
+        xp.multiply(grad, 1 - self.beta2, out=tmp)
+        tmp *= grad
+        exp_avg_sq += tmp
+        if max_sq is not None:
+            xp.maximum(max_sq, exp_avg_sq, out=max_sq)
+            xp.sqrt(max_sq, out=tmp)
+        else:
+            xp.sqrt(exp_avg_sq, out=tmp)
+        tmp += self.eps
+        xp.divide(exp_avg, tmp, out=tmp)
+        tmp *= self.step_size
+        d -= tmp
 
 
 class AdamW(Adam):

@@ -14,6 +14,8 @@ import warnings
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 
+import numpy as np
+
 from ..autograd.function import RemovableHandle, legacy_type_name
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor, _bump_version
@@ -265,6 +267,45 @@ class Optimizer:
             buf = buffers[key] = _xp_of(like).empty_like(like)
         return buf
 
+    def _pieces(self, *arrays):
+        """The same-shaped `arrays` cut into matching pieces, each with two scratch arrays of
+        its shape: [(piece of each array..., tmp, tmp2), ...]; tmp2 may be None.
+
+        An update of a few passes per element runs each pass over a whole parameter, so for a
+        large one every pass streams it from memory; run piece by piece, all passes of a piece
+        find it in the L2 cache (1.4 ms instead of 2.0-2.4 ms for Adam over a 784-512-512-10
+        MLP). NumPy arrays that are all C-contiguous are cut into 1-D pieces of `_PIECE_BYTES`;
+        anything else (CuPy, where every pass is a kernel launch; strided arrays) is one piece,
+        the whole arrays, with whole-shape scratch.
+        """
+        d = arrays[0]
+        if d.__class__ is not np.ndarray or not all(a.flags.c_contiguous for a in arrays):
+            return [(*arrays, self._scratch(d), None)]  # the caller makes tmp2 if it needs one
+        n = d.size
+        step = max(_PIECE_BYTES // d.itemsize, 1)
+        tmp, tmp2 = self._piece_scratch(d.dtype, min(n, step))
+        flat = [a.reshape(-1) for a in arrays]
+        if n <= step:
+            return [(*flat, tmp[:n], tmp2[:n])]
+        pieces = []
+        for i in range(0, n, step):
+            j = min(i + step, n)
+            pieces.append((*(a[i:j] for a in flat), tmp[: j - i], tmp2[: j - i]))
+        return pieces
+
+    def _piece_scratch(self, dtype, n):
+        """Two 1-D scratch arrays of at least `n` elements, 64-byte aligned: a pass that writes
+        to an array off a 64-byte boundary (NumPy only promises 16) takes up to twice as long
+        with AVX-512."""
+        bufs = self.__dict__.get("_piece_buffers")
+        if bufs is None:
+            bufs = self._piece_buffers = {}
+        pair = bufs.get(dtype)
+        if pair is None or pair[0].size < n:
+            size = max(n, _PIECE_BYTES // dtype.itemsize)
+            pair = bufs[dtype] = (_aligned_empty(size, dtype), _aligned_empty(size, dtype))
+        return pair
+
     @staticmethod
     def _closure_loss(closure):
         if closure is None:
@@ -383,6 +424,18 @@ class Optimizer:
 
 def _xp_of(a):
     return Tensor._make(a)._xp
+
+
+# bytes per array in one piece of a piecewise update (see Optimizer._pieces): the five or six
+# arrays of one piece fit in a 2 MiB L2 cache with room to spare
+_PIECE_BYTES = 1 << 18
+_ALIGN = 64
+
+
+def _aligned_empty(n, dtype):
+    base = np.empty(n + _ALIGN // dtype.itemsize, dtype)
+    offset = (-base.ctypes.data % _ALIGN) // dtype.itemsize
+    return base[offset : offset + n]
 
 
 def _register(store, hook, prepend=False):

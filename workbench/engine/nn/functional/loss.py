@@ -171,20 +171,34 @@ class NllLoss(Op):
 
     @staticmethod
     def forward(ctx, logp, *, target, weight, ignore_index, reduction):
+        # ignore_index is None when no target equals it; weight None means all ones. The usual
+        # case, neither, picks one value per sample and needs no per-sample weight array.
         xp = xp_of(logp)
-        valid = target != ignore_index
-        safe = xp.where(valid, target, 0)
-        picked = xp.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
-        w = xp.ones(safe.shape, logp.dtype) if weight is None else weight[safe]
-        w = xp.where(valid, w, 0).astype(logp.dtype, copy=False)
-        loss = -picked * w
+        if ignore_index is None:
+            safe = target
+        else:
+            valid = target != ignore_index
+            safe = xp.where(valid, target, 0)
+        if logp.ndim == 2:
+            picked = logp[xp.arange(logp.shape[0]), safe]
+        else:
+            picked = xp.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+        if weight is None and ignore_index is None:
+            w = None
+            loss = -picked
+        else:
+            w = xp.ones(safe.shape, logp.dtype) if weight is None else weight[safe]
+            if ignore_index is not None:
+                w = xp.where(valid, w, 0)
+            w = w.astype(logp.dtype, copy=False)
+            loss = -picked * w
         ctx.safe, ctx.w, ctx.shape, ctx.reduction = safe, w, logp.shape, reduction
         if reduction == "none":
             return loss
         total = loss.sum()
         if reduction == "sum":
             return xp.asarray(total)
-        denom = w.sum()
+        denom = w.sum() if w is not None else logp.dtype.type(safe.size)
         ctx.denom = denom
         with np.errstate(invalid="ignore", divide="ignore"):
             return xp.asarray(total / denom)  # all targets ignored: 0/0 = nan, as PyTorch
@@ -192,11 +206,18 @@ class NllLoss(Op):
     @staticmethod
     def backward(ctx, grad):
         xp = grad._xp
-        with np.errstate(invalid="ignore", divide="ignore"):
-            coef = -ctx.w if ctx.reduction != "mean" else -ctx.w / ctx.denom
-        # coef at each sample's target class, 0 elsewhere (one compare, any device)
-        classes = xp.arange(ctx.shape[1]).reshape((1, -1) + (1,) * (len(ctx.shape) - 2))
-        m = (classes == ctx.safe[:, None]) * coef[:, None]
+        shape, safe = ctx.shape, ctx.safe
+        coef = -1.0 if ctx.w is None else -ctx.w
+        if ctx.reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                coef = coef / ctx.denom
+        # coef at each sample's target class, 0 elsewhere
+        if len(shape) == 2:
+            m = xp.zeros(shape, grad._data.dtype)
+            m[xp.arange(shape[0]), safe] = coef
+        else:
+            classes = xp.arange(shape[1]).reshape((1, -1) + (1,) * (len(shape) - 2))
+            m = (classes == safe[:, None]) * (coef if ctx.w is None else coef[:, None])
         g = grad.unsqueeze(1) if ctx.reduction == "none" else grad
         return g * tensor_like(m, grad)
 
@@ -226,37 +247,39 @@ def nll_loss(
             input.unsqueeze(0), target.reshape(1), weight, None, ignore_index, None, reduction
         )
         return out.squeeze(0) if reduction == "none" else out
-    if target.ndim == 0 or input.shape[0] != target.shape[0]:
+    x, t = input._data, target._data
+    if t.ndim == 0 or x.shape[0] != t.shape[0]:
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target "
-            f"batch_size ({target.shape[0] if target.ndim else 0})."
+            f"Expected input batch_size ({x.shape[0]}) to match target "
+            f"batch_size ({t.shape[0] if t.ndim else 0})."
         )
-    c = input.shape[1]
-    if tuple(target.shape[1:]) != tuple(input.shape[2:]):
-        if input.ndim == 3:
+    c = x.shape[1]
+    if t.shape[1:] != x.shape[2:]:
+        if x.ndim == 3:
             raise RuntimeError(
-                f"Expected target size {[input.shape[0], *input.shape[2:]]}, got "
-                f"{list(target.shape)}"
+                f"Expected target size {[x.shape[0], *x.shape[2:]]}, got {list(t.shape)}"
             )
-        raise RuntimeError(
-            f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}"
-        )
+        raise RuntimeError(f"size mismatch (got input: {list(x.shape)} , target: {list(t.shape)}")
     if weight is not None and (weight.ndim != 1 or weight.numel() != c):
         raise RuntimeError(
             f"weight tensor should be defined either for all {c} classes or no "
             f"classes but got weight tensor of shape: {list(weight.shape)}"
         )
-    t = target._data
-    bad = (t != ignore_index) & ((t < 0) | (t >= c))
-    if bool(bad.any()):
-        raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
-    op = NllLoss if input.ndim == 2 else NllLoss2D
-    w = None if weight is None else weight._data.astype(input._data.dtype, copy=False)
+    if t.size and 0 <= t.min() and t.max() < c:  # every target a class: two reductions
+        ignored = 0 <= ignore_index < c and bool((t == ignore_index).any())
+    else:
+        valid = t != ignore_index
+        bad = valid & ((t < 0) | (t >= c))
+        if bool(bad.any()):
+            raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
+        ignored = not bool(valid.all())
+    op = NllLoss if x.ndim == 2 else NllLoss2D
+    w = None if weight is None else weight._data.astype(x.dtype, copy=False)
     return op.apply(
         input,
         target=t.astype(np.int64, copy=False),
         weight=w,
-        ignore_index=ignore_index,
+        ignore_index=ignore_index if ignored else None,
         reduction=reduction,
     )
 
@@ -276,7 +299,7 @@ def cross_entropy(
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if input.ndim == 1 else 1
     logp = log_softmax(input, class_dim)
-    if tuple(target.shape) == tuple(input.shape) and input.ndim >= 1:
+    if target._data.shape == input._data.shape and input.ndim >= 1:
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
     nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing == 0.0:

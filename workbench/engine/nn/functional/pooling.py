@@ -69,6 +69,24 @@ def _scatter_add(xp, size, flat, values, unique):
 # ----- max -------------------------------------------------------------------------------------
 
 
+def _first_max(xp, at, best):
+    """The first i with at[i] == best, for each element: the number of leading positions that
+    miss the max, counted in small integers (bool and uint8 passes, no masked writes). Where
+    nothing equals best (NaN) it is the last position."""
+    dtype = np.uint8 if len(at) <= 255 else np.int32
+    if len(at) == 1:
+        return xp.zeros(best.shape, dtype=dtype)
+    missed = xp.not_equal(at[0], best)
+    arg = missed.astype(dtype)
+    step = missed.view(np.uint8) if dtype is np.uint8 else missed  # uint8 + uint8: a SIMD loop
+    hit = xp.empty(best.shape, dtype=bool)
+    for v in at[1:-1]:
+        xp.not_equal(v, best, out=hit)
+        missed &= hit
+        arg += step
+    return arg
+
+
 class MaxPool2DWithIndices(Op):
     """Max over each window; with `flat` given, picks those elements instead (a gather)."""
 
@@ -93,26 +111,28 @@ class MaxPool2DWithIndices(Op):
         best = at[0].copy()
         for v in at[1:]:
             xp.maximum(best, v, out=best)
-        arg = xp.zeros(best.shape, dtype=np.int64)
-        hit = xp.empty(best.shape, dtype=bool)
-        for i in range(k - 1, -1, -1):
-            xp.equal(at[i], best, out=hit)
-            xp.copyto(arg, i, where=hit)
+        arg = _first_max(xp, at, best)
         if x.dtype.kind == "f" and bool(xp.isnan(best).any()):
             for i in range(k):  # a NaN wins, the last one as in PyTorch
                 xp.copyto(arg, i, where=xp.isnan(at[i]))
         # window-local argmax -> row-major index into the (unpadded) H x W plane, as PyTorch
-        ki, kj = xp.divmod(arg, kernel[1])
-        rows = (xp.arange(out_hw[0]) * stride[0] - pad[0])[:, None] + ki * dilation[0]
-        cols = (xp.arange(out_hw[1]) * stride[1] - pad[1]) + kj * dilation[1]
-        if pad[0] or pad[1]:  # a window of -inf only: PyTorch names its first real element
+        if pad[0] or pad[1]:
+            ki, kj = xp.divmod(arg.astype(np.int64), kernel[1])
+            rows = (xp.arange(out_hw[0]) * stride[0] - pad[0])[:, None] + ki * dilation[0]
+            cols = (xp.arange(out_hw[1]) * stride[1] - pad[1]) + kj * dilation[1]
+            # a window of -inf only: PyTorch names its first real element
             rows = xp.where(
                 rows < 0, rows + dilation[0] * ((dilation[0] - 1 - rows) // dilation[0]), rows
             )
             cols = xp.where(
                 cols < 0, cols + dilation[1] * ((dilation[1] - 1 - cols) // dilation[1]), cols
             )
-        idx = rows * w + cols
+            idx = rows * w + cols
+        else:  # each window's origin plus its winner's offset within the window
+            (sh, sw), (dh, dw), kw = stride, dilation, kernel[1]
+            offsets = xp.asarray([(i // kw) * dh * w + (i % kw) * dw for i in range(k)])
+            idx = offsets.take(arg)
+            idx += (xp.arange(out_hw[0]) * (sh * w))[:, None] + xp.arange(out_hw[1]) * sw
         if ctx.needs_input_grad:  # positions in the flattened input, for the scatter back
             ctx.flat = (idx + (xp.arange(n * c) * (h * w)).reshape(n, c, 1, 1)).reshape(-1)
         return best, idx
