@@ -328,6 +328,8 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        if not ctx.needs_input_grad[1]:  # x - target: no negation for the constant
+            return grad, None
         alpha = ctx.__dict__.get("alpha", 1)
         return grad, (-grad if alpha == 1 else grad * -alpha)
 
