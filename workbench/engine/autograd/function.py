@@ -621,20 +621,31 @@ def _apply_observed(cls, args, kwargs):
 
     It dispatches itself instead of calling `_apply_op`, which would come straight back here:
     emptying `observers` around the call would hide other threads' ops from the profiler.
+    A plain profile is recorded here, inline, through the calling thread's `(clock, store)`
+    (`profiler._Recorder`): two clock reads and one `store((cls, t0, t1, seq))` per op. Other
+    observers, a profile with options and a thread's first op get `op_start` and `op_end`.
     """
     rec = observers[-1]
-    tok = rec.op_start(cls, args)
+    try:
+        clock, store = rec.local.hooks
+    except AttributeError:
+        clock = None
+    tok = rec.op_start(cls, args) if clock is None else clock()
     r = None
     try:
         if cls.differentiable and _enabled_var.get():
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    if len(args) == 2 and not kwargs:
-                        a, b = args
-                        r = _record_binary(cls, a, b, isinstance(a, Tensor), isinstance(b, Tensor))
-                    else:
-                        r = _record(cls, args, kwargs)
+            if len(args) == 2 and not kwargs:
+                a, b = args
+                ta = a.__class__ is Tensor or isinstance(a, Tensor)  # the `is`: cheaper
+                tb = b.__class__ is Tensor or isinstance(b, Tensor)
+                if (ta and a._requires_grad) or (tb and b._requires_grad):
+                    r = _record_binary(cls, a, b, ta, tb)
                     return r
+            else:
+                for a in args:
+                    if isinstance(a, Tensor) and a._requires_grad:
+                        r = _record(cls, args, kwargs)
+                        return r
         try:
             out = cls.forward(
                 _NULL, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs
@@ -654,7 +665,37 @@ def _apply_observed(cls, args, kwargs):
             _mark_view(r, args[0])
         return r
     finally:
-        rec.op_end(tok, r)
+        if clock is None:
+            rec.op_end(tok, r)
+        else:
+            t1 = clock()
+            if r.__class__ is Tensor:
+                fn = r._grad_fn
+            else:  # several outputs, or none because the op raised
+                fn = getattr(r[0] if r.__class__ is tuple else r, "_grad_fn", None)
+            store((cls, tok, t1, -1 if fn is None else fn._seq))
+
+
+def _observed_binary(cls, a, b):
+    """`_record_binary(cls, a, b, True, True)` under a profiler: the arithmetic operators' hot
+    case (two tensors, one needing grad, grad on) recorded inline, without `_apply_observed`'s
+    re-checks of the operands."""
+    rec = observers[-1]
+    try:
+        clock, store = rec.local.hooks
+    except AttributeError:
+        clock = None
+    if clock is None:
+        return _apply_observed(cls, (a, b), _NO_KWARGS)
+    t0 = clock()
+    r = None
+    try:
+        r = _record_binary(cls, a, b, True, True)
+        return r
+    finally:
+        t1 = clock()
+        fn = None if r is None else r._grad_fn
+        store((cls, t0, t1, -1 if fn is None else fn._seq))
 
 
 def _edge(a):

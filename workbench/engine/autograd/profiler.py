@@ -1,11 +1,14 @@
 """`torch.autograd.profiler`: times every op dispatch, backward node and `record_function` block.
 
-Recording must cost little, so events are not objects: each thread appends to its own columns
-(parallel lists of names, start and end times, node ids...), and everything else — nesting,
-self time, averages, the table, the trace — is worked out in bulk with NumPy once profiling
-ends (`profiler_columns`). Function events (one object each) are only built when
-`function_events` is asked for. When no profiler is active the dispatch pays one
-`if observers:` test and nothing else.
+Recording must cost little, so events are not objects: each event is stored once, when it
+ends, as a few items appended to its thread's flat list (name key, start, end, graph node id),
+and everything else — start order, nesting, self time, averages, the table, the trace — is
+worked out in bulk with NumPy once profiling ends (`profiler_columns`). In a plain profile the
+dispatch and the engine store ops and backward nodes themselves, through the thread's
+`(clock, store)` pair (`_Recorder`): per event two clock reads, one thread-local lookup and
+one `list.extend`. Function events (one object each) are only built when `function_events` is
+asked for. When no profiler is active the dispatch pays one `if observers:` test and nothing
+else.
 
 With `use_cuda=True` a device timer (`profiler_cuda`) also marks each device op's start and end
 on the GPU's stream; the marks become times once, when the results are first read.
@@ -17,7 +20,7 @@ import os
 import sys
 import threading
 import warnings
-from time import perf_counter_ns
+from time import perf_counter as _clock  # seconds, a float: cheaper to read than _ns
 
 import numpy as np
 
@@ -46,45 +49,43 @@ _active = []  # the profiler being recorded into (at most one)
 
 
 class _Buffer:
-    """One thread's events, column by column. `t1` is 0 while an event is still open."""
+    """One thread's events. Each event is stored whole once it ends, as consecutive items of
+    one flat list (`profiler_columns.FIELDS` in order, only its `PLAIN_FIELDS` in a plain
+    profile): one `extend` per event, no object kept per event. Events still running wait on
+    `nodes` (backward nodes, innermost last) and `users` (`record_function` blocks) as lists
+    of their fields, t1 still 0."""
 
-    __slots__ = (
-        "tid",
-        "thread_name",
-        "key",
-        "t0",
-        "t1",
-        "seq",
-        "shapes",
-        "module",
-        "mem",
-        "stack",
-        "d0",
-        "d1",
-        "open",
-    )
+    __slots__ = ("tid", "thread_name", "events", "nodes", "users")
 
     def __init__(self):
         self.tid = threading.get_native_id()
         self.thread_name = threading.current_thread().name
-        self.key = []  # an Op class, a Node class or a record_function name
-        self.t0 = []
-        self.t1 = []
-        self.seq = []  # the graph node created (forward op) or run (backward node); -1: none
-        self.shapes = []  # filled with record_shapes
-        self.module = []  # filled with with_modules
-        self.mem = []  # filled with profile_memory: bytes of the op's outputs
-        self.stack = []  # filled with with_stack: the user's source line, "file(line): function"
-        self.d0 = []  # filled with a device timer: the start and end marks, None if not timed
-        self.d1 = []
-        self.open = []  # indices of the backward nodes running, innermost last
+        self.events = []
+        self.nodes = []
+        self.users = []
+
+    def snapshot(self, stride):
+        """The events recorded so far and those still open, as one flat list."""
+        out = self.events[:]
+        for e in self.users[:] + self.nodes[:]:
+            out += e
+        return out[: len(out) - len(out) % stride]
 
 
 class _Recorder:
-    """What the dispatch and the engine call; it appends to the calling thread's buffer."""
+    """What the dispatch and the engine record into: every event goes to the calling thread's
+    buffer when it ends, whole.
+
+    `local.hooks` is what they record through, once a thread has a buffer: `(clock, store)`,
+    where they read `clock()` around an op or node and hand `store` the event whole,
+    `(key, t0, t1, seq)`. That is a plain profile's whole cost per event: two clock reads,
+    one per-thread lookup, one `extend`. With options on, `hooks` is `(None, None)`, and
+    before a thread's first event there is none: then they call `op_start`/`op_end` and
+    `node_start`/`node_end`, which read the options around the clock reads. Those pairs serve
+    other observers chaining to this one too.
+    """
 
     def __init__(self, record_shapes, with_modules, profile_memory, with_stack=False, timer=None):
-        self._local = threading.local()
         self.buffers = []
         self._lock = threading.Lock()
         self.record_shapes = record_shapes
@@ -93,129 +94,67 @@ class _Recorder:
         self.with_stack = with_stack
         self.timer = timer
         self._device_nodes = set()  # graph nodes made by device ops: their backward is timed
-        self._plain = not (record_shapes or with_modules or profile_memory or with_stack or timer)
-        if self._plain:
-            # the usual profile: the per-op calls with nothing optional to test for, as closures
-            # (no attribute lookups on self)
-            self.op_start, self.op_end = self._plain_hooks()
-            self.node_start, self.node_end = self._plain_node_hooks()
+        self.plain = not (record_shapes or with_modules or profile_memory or with_stack or timer)
+        self.local = threading.local()
 
     def buffer(self):
+        """The calling thread's buffer, made on its first event."""
+        local = self.local
         try:
-            return self._local.b
+            return local.buffer
         except AttributeError:
-            b = self._local.b = _Buffer()
+            b = local.buffer = _Buffer()
+            local.hooks = (_clock, b.events.extend) if self.plain else (None, None)
             with self._lock:
                 self.buffers.append(b)
             return b
 
-    def _open(self, key, shapes, seq=-1, device=False):
-        try:
-            b = self._local.b
-        except AttributeError:
-            b = self.buffer()
-        i = len(b.t0)
-        b.key.append(key)
-        b.seq.append(seq)
-        b.t1.append(0)
-        if self.record_shapes:
-            b.shapes.append(shapes)
-        if self.with_modules:
-            b.module.append(_module_path_var.get())
-        if self.profile_memory:
-            b.mem.append(0)
-        if self.with_stack:
-            b.stack.append(_source_line())
-        if self.timer is not None:
-            b.d1.append(None)
+    def _begin(self, key, shapes, seq, device):
+        """The fields of an event that starts now, t1 still 0; the clock is read last."""
+        if self.plain:
+            return [key, _clock(), 0, seq]
+        e = [
+            key,
+            0,
+            0,
+            seq,
+            shapes if self.record_shapes else None,
+            _module_path_var.get() if self.with_modules else None,
+            0,
+            _source_line() if self.with_stack else None,
             # marked before the clock is read, so the mark's own cost is not the op's CPU time
-            b.d0.append(self.timer.mark() if device else None)
-        b.t0.append(perf_counter_ns())
-        return b, i
+            self.timer.mark() if device else None,
+            None,
+        ]
+        e[1] = _clock()
+        return e
+
+    def _end(self, e, b):
+        """Store the event `e`, its end time `e[2]` set, in buffer `b`."""
+        if not self.plain and e[8] is not None:
+            e[9] = self.timer.mark()
+        b.events.extend(e)
 
     def op_start(self, cls, args):
         shapes = None
         if self.record_shapes:
             shapes = [list(a.shape) if hasattr(a, "shape") else [] for a in args]
         device = self.timer is not None and self.timer.wants(args)
-        return self._open(cls, shapes, -1, device)
+        return self._begin(cls, shapes, -1, device)
 
-    def op_end(self, tok, r):
-        t = perf_counter_ns()
-        b, i = tok
-        b.t1[i] = t
-        seq = -1
+    def op_end(self, e, r):
+        e[2] = _clock()
         if r is not None:
             first = r[0] if r.__class__ is tuple else r
             fn = first._grad_fn if first is not None else None
             if fn is not None:
-                seq = b.seq[i] = fn._seq
+                e[3] = fn._seq
+                if not self.plain and e[8] is not None:
+                    self._device_nodes.add(fn._seq)
             if self.profile_memory:
                 outs = r if r.__class__ is tuple else (r,)
-                b.mem[i] = sum(o._data.nbytes for o in outs if o is not None)
-        if self.timer is not None and b.d0[i] is not None:
-            b.d1[i] = self.timer.mark()
-            if seq >= 0:
-                self._device_nodes.add(seq)
-
-    def _plain_hooks(self):
-        local = self._local
-        buffer = self.buffer
-
-        def op_start(cls, args):
-            try:
-                b = local.b
-            except AttributeError:
-                b = buffer()
-            i = len(b.t0)
-            b.key.append(cls)
-            b.seq.append(-1)
-            b.t1.append(0)
-            b.t0.append(perf_counter_ns())
-            return b, i
-
-        def op_end(tok, r):
-            t = perf_counter_ns()
-            b, i = tok
-            b.t1[i] = t
-            fn = getattr(r[0] if r.__class__ is tuple else r, "_grad_fn", None)
-            if fn is not None:
-                b.seq[i] = fn._seq
-
-        return op_start, op_end
-
-    def _plain_node_hooks(self):
-        """node_start/node_end of the usual profile as closures, like `_plain_hooks`: one
-        backward node is two calls on the backward pass's hottest path."""
-        local = self._local
-        buffer = self.buffer
-
-        def node_start(node):
-            try:
-                b = local.b
-            except AttributeError:
-                b = buffer()
-            b.open.append(len(b.t0))
-            b.key.append(node.__class__)
-            b.seq.append(node._seq)
-            b.t1.append(0)
-            b.t0.append(perf_counter_ns())
-
-        def node_end(node):
-            t = perf_counter_ns()
-            try:
-                b = local.b
-            except AttributeError:
-                b = buffer()
-            open_, key, cls = b.open, b.key, node.__class__
-            # nodes nest, so the innermost open node is this one (see `node_end` below)
-            while open_:
-                i = open_.pop()
-                if key[i] is cls:
-                    b.t1[i] = t
-                    return
-
-        return node_start, node_end
+                e[6] = sum(o._data.nbytes for o in outs if o is not None)
+        self._end(e, self.buffer())
 
     def _node_on_device(self, node):
         if node._seq in self._device_nodes:
@@ -223,44 +162,38 @@ class _Recorder:
         return isinstance(node, AccumulateGrad) and self.timer.wants((node.variable,))
 
     def node_start(self, node):
-        if not self._plain:
-            device = self.timer is not None and self._node_on_device(node)
-            b, i = self._open(node.__class__, [], node._seq, device)
-            b.open.append(i)
-            return
-        try:
-            b = self._local.b
-        except AttributeError:
-            b = self.buffer()
-        b.open.append(len(b.t0))
-        b.key.append(node.__class__)
-        b.seq.append(node._seq)
-        b.t1.append(0)
-        b.t0.append(perf_counter_ns())
+        device = self.timer is not None and self._node_on_device(node)
+        self.buffer().nodes.append(self._begin(node.__class__, [], node._seq, device))
 
     def node_end(self, node):
-        t = perf_counter_ns()
-        try:
-            b = self._local.b
-        except AttributeError:
-            b = self.buffer()
+        t = _clock()
+        b = self.buffer()
         # nodes nest, so the innermost open node is this one; it is not when a node raised
         # before its end was recorded, and then the stale entries are dropped
-        open_ = b.open
-        while open_:
-            i = open_.pop()
-            if b.key[i] is node.__class__:
-                b.t1[i] = t
-                if self.timer is not None and b.d0[i] is not None:
-                    b.d1[i] = self.timer.mark()
+        nodes, cls = b.nodes, node.__class__
+        while nodes:
+            e = nodes.pop()
+            if e[0] is cls:
+                e[2] = t
+                self._end(e, b)
                 return
 
     def user_start(self, name):
-        return self._open(name, [])
+        b = self.buffer()
+        e = self._begin(name, [], -1, False)
+        b.users.append(e)
+        return b, e
 
     def user_end(self, tok):
-        b, i = tok
-        b.t1[i] = perf_counter_ns()
+        t = _clock()
+        b, e = tok
+        e[2] = t
+        users = b.users
+        for k in range(len(users) - 1, -1, -1):  # the innermost block, usually the last
+            if users[k] is e:
+                del users[k]
+                break
+        self._end(e, b)
 
 
 def _source_line() -> str:
@@ -337,7 +270,7 @@ class profile:
         self._recorder = _Recorder(
             self.record_shapes, self.with_modules, self.profile_memory, self.with_stack, self._timer
         )
-        self._origin = perf_counter_ns()
+        self._origin = _clock()
         if self._timer is not None:
             self._timer.start()
         _active.append(self)
@@ -348,7 +281,7 @@ class profile:
     def __exit__(self, *exc):
         if not self.enabled or self._recorder is None or self not in _active:
             return False
-        self._end = perf_counter_ns()
+        self._end = _clock()
         _function.observers.remove(self._recorder)
         _engine.observers.remove(self._recorder)
         _active.remove(self)
@@ -358,7 +291,7 @@ class profile:
         if self._cols is None:
             if self._recorder is None:
                 raise RuntimeError("Profiler didn't finish running")
-            end = getattr(self, "_end", None) or perf_counter_ns()
+            end = getattr(self, "_end", None) or _clock()
             options = (self.record_shapes, self.with_modules, self.profile_memory, self.with_stack)
             self._cols = Columns(self._recorder.buffers, self._origin, end, options, self._timer)
         return self._cols

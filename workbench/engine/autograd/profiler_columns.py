@@ -9,6 +9,13 @@ from . import function as _function
 from .chrome_trace import TraceEvents, encode_each
 from .function import AccumulateGrad, Node
 
+# The fields of one event, in the order the profiler's buffers store them (`_Buffer`): the
+# first four are all a plain profile records, the rest are its options (record_shapes,
+# with_modules, profile_memory, with_stack, a device timer's start and end marks).
+PLAIN_FIELDS = ("key", "t0", "t1", "seq")
+FIELDS = PLAIN_FIELDS + ("shapes", "module", "mem", "stack", "d0", "d1")
+_AT = {f: k for k, f in enumerate(FIELDS)}
+
 # Device tracks get tids far above any OS thread id (Linux caps them at 2**22) and below 2**31,
 # which some trace viewers read tids into.
 _DEVICE_TID = 1 << 30
@@ -41,34 +48,23 @@ def _kind(key) -> str:
 class Columns:
     """All threads' events as NumPy arrays, in start order per thread, with nesting resolved.
 
-    Times are ns from the start of profiling; device times (with a timer) are µs.
+    `origin` and `end` are the clock's readings (float seconds) where profiling started and
+    stopped. Times are ns from the start of profiling; device times (with a timer) are µs.
     """
 
-    def __init__(self, buffers, origin_ns, end_ns, options, timer=None):
+    def __init__(self, buffers, origin, end, options, timer=None):
         record_shapes, with_modules, profile_memory, with_stack = options
-        keys, t0, t1, seq, tids, shapes, modules, mem, stack = [], [], [], [], [], [], [], [], []
-        d0, d1 = [], []
+        plain = not (record_shapes or with_modules or profile_memory or with_stack or timer)
+        stride = len(PLAIN_FIELDS) if plain else len(FIELDS)
+        flat, tids = [], []
         self.thread_names = {}
         for b in buffers:
-            n = len(b.t0)  # t0 is appended last: every other column has at least n entries
-            keys += b.key[:n]
-            t0 += b.t0[:n]
-            t1 += b.t1[:n]
-            seq += b.seq[:n]
-            tids.append(np.full(n, b.tid, np.int64))
-            if record_shapes:
-                shapes += b.shapes[:n]
-            if with_modules:
-                modules += b.module[:n]
-            if profile_memory:
-                mem += b.mem[:n]
-            if with_stack:
-                stack += b.stack[:n]
-            if timer is not None:
-                d0 += b.d0[:n]
-                d1 += b.d1[:n]
+            ev = b.snapshot(stride)
+            flat += ev
+            tids.append(np.full(len(ev) // stride, b.tid, np.int64))
             self.thread_names[b.tid] = b.thread_name
-        n = self.n = len(t0)
+        n = self.n = len(flat) // stride
+        keys = flat[_AT["key"] :: stride]
         codes = {}
         code = np.fromiter((codes.setdefault(k, len(codes)) for k in keys), np.int64, n)
         # keys sharing a name (SumDim and Sum are both "sum") are one key from here on
@@ -82,20 +78,40 @@ class Columns:
                 self.key_kinds.append(_kind(k))
             remap.append(name_ids[name])
         self.key_names = list(name_ids)
-        self.code = np.array(remap, np.int64)[code] if n else code
-        self.t0 = np.array(t0, np.int64) - origin_ns
-        t1 = np.array(t1, np.int64)
-        t1[t1 == 0] = end_ns  # events still open when profiling stopped end with it
-        self.t1 = t1 - origin_ns
+        code = np.array(remap, np.int64)[code] if n else code
+        # clock readings (float seconds) to ns from the start of profiling
+        t0 = np.array(flat[_AT["t0"] :: stride], np.float64)
+        t1 = np.array(flat[_AT["t1"] :: stride], np.float64)
+        # events still open when profiling stopped (or ending after it) end with it
+        t1[(t1 == 0) | (t1 > end)] = end
+        t0 = np.rint((np.minimum(t0, t1) - origin) * 1e9).astype(np.int64)
+        t1 = np.rint((t1 - origin) * 1e9).astype(np.int64)
+        seq = np.array(flat[_AT["seq"] :: stride], np.int64)
+        tid = np.concatenate(tids) if tids else np.zeros(0, np.int64)
+        # Events are recorded as they end; each thread's are put in the order they started
+        # (an enclosing event first: it started no later and ended no sooner, and was
+        # recorded after the events inside it).
+        order = np.lexsort((-np.arange(n), -t1, t0, tid))
+        self.code = code[order]
+        self.t0 = t0[order]
+        self.t1 = t1[order]
         self.dur = self.t1 - self.t0
-        seq = np.array(seq, np.int64)
+        seq = seq[order]
         seq[seq >= 1 << 62] = -1
         self.seq = seq
-        self.tid = np.concatenate(tids) if tids else np.zeros(0, np.int64)
-        self.shapes = shapes if record_shapes else None
-        self.modules = modules if with_modules else None
-        self.stack = stack if with_stack else None
-        self.mem = np.array(mem, np.int64) if profile_memory else np.zeros(n, np.int64)
+        self.tid = tid[order]
+        pick = order.tolist()
+
+        def column(field):
+            values = flat[_AT[field] :: stride]
+            return [values[i] for i in pick]
+
+        self.shapes = column("shapes") if record_shapes else None
+        self.modules = column("module") if with_modules else None
+        self.stack = column("stack") if with_stack else None
+        self.mem = np.array(column("mem"), np.int64) if profile_memory else np.zeros(n, np.int64)
+        if timer is not None:
+            d0, d1 = column("d0"), column("d1")
         self.parent, self.depth = self._parents()
         child = np.zeros(n, np.int64)
         has = self.parent >= 0

@@ -54,6 +54,22 @@ class _DeviceTimes:
         return self.device_time_total
 
 
+class Interval:
+    """An event's start and end (µs), as PyTorch's `FunctionEvent.time_range`."""
+
+    __slots__ = ("start", "end")
+
+    def __init__(self, start, end):
+        self.start = start
+        self.end = end
+
+    def elapsed_us(self):
+        return self.end - self.start
+
+    def __repr__(self):
+        return f"Interval(start={self.start}, end={self.end})"
+
+
 class FunctionEvent(_DeviceTimes):
     """One recorded event, in PyTorch's shape (times in microseconds)."""
 
@@ -88,7 +104,7 @@ class FunctionEvent(_DeviceTimes):
 
     @property
     def time_range(self):
-        return (self.start_us, self.end_us)
+        return Interval(self.start_us, self.end_us)
 
     def __repr__(self):
         return (

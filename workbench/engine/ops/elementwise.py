@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import function as _f
-from ..autograd.function import Op, _record_binary, apply_binary
+from ..autograd.function import Op, _observed_binary, _record_binary, apply_binary
 from ..autograd.function import observers as _observers
 from ..autograd.grad_mode import enabled_var as _enabled_var
 from ._util import as_operand, promote
@@ -1703,11 +1703,9 @@ def _fast_operator(op, fn, floating=False, reflected=False):
                 a, b = (other, self) if reflected else (self, other)
                 try:
                     # two tensors, one of them needing grad: record directly, the hot case
-                    if (
-                        (a._requires_grad or b._requires_grad)
-                        and not _observers
-                        and (_enabled_var.get())
-                    ):
+                    if (a._requires_grad or b._requires_grad) and _enabled_var.get():
+                        if _observers:
+                            return _observed_binary(op, a, b)
                         return _record_binary(op, a, b, True, True)
                     return apply_binary(op, a, b)
                 except ValueError:
