@@ -328,19 +328,28 @@ class BackwardNode(Node):
             }
         return self._meta
 
-    def __getattr__(self, name):
-        # PyTorch exposes saved tensors as `_saved_self`, `_saved_other`, `_saved_result`...;
-        # we name them by position in save_for_backward.
-        if name.startswith("_saved_") and name[7:].isdigit():
-            i = int(name[7:])
-            saved = self.saved_tensors
-            if i < len(saved):
-                return saved[i]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
     def apply(self, *grads):
         """Run this node's backward on `grads` (one per output), outside any backward pass."""
         return self._fn.backward(self, *grads)
+
+
+def _saved_at(i):
+    def get(self):
+        saved = self.saved_tensors
+        if i < len(saved):
+            return saved[i]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{i}'")
+
+    return property(get)
+
+
+# PyTorch exposes saved tensors as `_saved_self`, `_saved_other`, `_saved_result`...; we name
+# them by position in save_for_backward. Properties rather than a __getattr__: a class with
+# __getattr__ keeps CPython from specialising *every* attribute read on its instances, and the
+# backward loop reads node attributes all the time.
+for _i in range(64):
+    setattr(BackwardNode, f"_saved_{_i}", _saved_at(_i))
+del _i
 
 
 def _accumulator(t):
