@@ -70,12 +70,34 @@ def test_a_stopped_run_releases_the_profiler(session):
     assert len(prof.trace_events()) == 0
 
 
-def test_a_profiler_inside_a_profiled_run_is_reported(session):
-    code = "import workbench.engine as torch\nwith torch.autograd.profiler.profile():\n    pass\n"
+def test_a_script_that_profiles_itself_gets_the_profiler_inside_a_profiled_run(session):
+    # the gallery's profiling example with the Profile toggle on: the run's profiler steps
+    # aside for the script's own block, then records again
+    code = dedent(
+        """
+        import workbench.engine as torch
+        x = torch.randn(2, 3, requires_grad=True)
+        before = (x * 2).sum()
+        with torch.autograd.profiler.profile() as prf:
+            z = x
+            for _ in range(5):
+                z = z / 3.0
+        after = (x - 1).sum()
+        mine = {a.key: a.count for a in prf.key_averages()}
+        """
+    )
     result = run(session, code, profile=True)
-    assert result.state is RunState.FAILED
-    assert "Profiler is already enabled" in result.error.message
-    assert result.error.line == 2
+    assert result.state is RunState.FINISHED, result.error
+    assert session.namespace["mine"] == {"div": 5}
+    outer = {a.key: a.count for a in result.profile.key_averages()}
+    assert outer.get("mul") == 1 and outer.get("sub") == 1  # before and after the block
+    assert "div" not in outer  # the script's block went to the script's profiler
+    # a profiler of the user's own still refuses another inside it, as PyTorch's does
+    nested = "import workbench.engine as torch\nP = torch.autograd.profiler.profile\n"
+    nested += "with P():\n    with P():\n        pass\n"
+    failed = run(session, nested, profile=True)
+    assert failed.state is RunState.FAILED and failed.error.line == 4
+    assert "Profiler is already enabled" in failed.error.message
 
 
 def test_a_profiler_that_cannot_start_fails_the_run_cleanly(session):
@@ -87,3 +109,17 @@ def test_a_profiler_that_cannot_start_fails_the_run_cleanly(session):
     assert "Profiler is already enabled" in result.error.message
     assert "ran" not in session.namespace
     assert run(session, "ran = True\n", profile=True).state is RunState.FINISHED
+
+
+def test_a_run_whose_work_is_all_in_its_own_profiler_shows_that_profile(session):
+    code = dedent(
+        """
+        import workbench.engine as torch
+        with torch.autograd.profiler.profile() as prf:
+            torch.ones(2, requires_grad=True).exp().sum().backward()
+        """
+    )
+    result = run(session, code, profile=True)
+    assert result.state is RunState.FINISHED, result.error
+    assert result.profile is session.namespace["prf"]
+    assert {"exp", "sum", "ExpBackward0"} <= {a.key for a in result.profile.key_averages()}

@@ -302,6 +302,7 @@ class Run:
         if self._profiler is not None:
             try:
                 self._profiler.__exit__(None, None, None)
+                self._profiler = _profile_to_show(self._profiler)
             except Exception:  # the run must end whatever happens
                 pass
         duration = time.perf_counter() - t0
@@ -317,13 +318,16 @@ class Run:
 
         It is entered before and left after the user-code window, where no RunStopped can
         land, so a stop never leaves the engine's one profiler half-closed. A profiler that
-        cannot start (another one is running) fails the run with its error.
+        cannot start (another one is running) fails the run with its error. It yields to a
+        profiler the script starts itself: the script's table is complete, and the run's
+        profile has everything outside that block.
         """
         try:
             # Imported here: runs without profiling must not load the engine.
             from workbench.engine.autograd.profiler import profile
 
             prof = profile(record_shapes=True)
+            prof._yields = True  # a script that profiles itself gets the engine meanwhile
             prof.__enter__()
         except Exception as exc:
             return RunState.FAILED, exc
@@ -412,3 +416,12 @@ class Run:
                 if sys.__stderr__ is not None:
                     print("workbench: on_done callback failed:", file=sys.__stderr__)
                     traceback.print_exc(file=sys.__stderr__)
+
+
+def _profile_to_show(prof):
+    """The run's profile, or, when the script profiled all its work itself (the run's profiler
+    stepped aside and saw nothing), the last profile the script recorded."""
+    inner = prof._yielded_to
+    if inner and len(prof.trace_events()) == 0:
+        return inner[-1]
+    return prof

@@ -237,6 +237,11 @@ class profile:
         self.with_modules = with_modules
         self.with_flops = with_flops
         self.entered = False
+        # True for a profiler that steps aside when code inside it starts its own (see
+        # __enter__); PyTorch's profilers never do, so only the app sets it
+        self._yields = False
+        self._suspended = ()
+        self._yielded_to = []  # the profilers it stepped aside for, in the order they ended
         self._recorder = None
         self._cols = None
         self._events = None
@@ -263,9 +268,17 @@ class profile:
         if self.entered:
             raise RuntimeError("Profiler context manager is not reentrant")
         if _active:
-            raise RuntimeError(
-                "Profiler is already enabled: a profiler may not run inside another one"
-            )
+            if not all(p._yields for p in _active):
+                raise RuntimeError(
+                    "Profiler is already enabled: a profiler may not run inside another one"
+                )
+            # A profiler that yields (the app's run-wide one, under its Profile toggle) steps
+            # aside while the script's own profiler runs, so the script works as it would
+            # alone; it records again once that one ends.
+            self._suspended = [p for p in _active if p._recorder in _function.observers]
+            for p in self._suspended:
+                _function.observers.remove(p._recorder)
+                _engine.observers.remove(p._recorder)
         self.entered = True
         self._recorder = _Recorder(
             self.record_shapes, self.with_modules, self.profile_memory, self.with_stack, self._timer
@@ -282,9 +295,16 @@ class profile:
         if not self.enabled or self._recorder is None or self not in _active:
             return False
         self._end = _clock()
-        _function.observers.remove(self._recorder)
-        _engine.observers.remove(self._recorder)
+        if self._recorder in _function.observers:  # not while it yields to another
+            _function.observers.remove(self._recorder)
+            _engine.observers.remove(self._recorder)
         _active.remove(self)
+        for p in self._suspended:
+            p._yielded_to.append(self)
+            if p in _active:
+                _function.observers.append(p._recorder)
+                _engine.observers.append(p._recorder)
+        self._suspended = ()
         return False
 
     def _columns(self):
