@@ -723,6 +723,8 @@ def _record(cls, args, kwargs):
     if len(args) == 2 and not kwargs:
         a, b = args
         return _record_binary(cls, a, b, isinstance(a, Tensor), isinstance(b, Tensor))
+    if len(args) == 1:
+        return _record_unary(cls, args[0], kwargs)
     node = cls._backward_cls.__new__(cls._backward_cls)
     edges = []
     arrays = []
@@ -758,6 +760,70 @@ def _record(cls, args, kwargs):
             raise err from None
         raise exc
     return _finish_record(cls, node, args, arrays, out, kwargs)
+
+
+def _record_unary(cls, a, kwargs):
+    """`_record` for one operand (relu, exp, sum...), which the caller found needs grad:
+    written out like `_record_binary`, without the general path's lists. Anything unusual
+    (several outputs, a view) goes to `_finish_record`."""
+    node = _new(cls._backward_cls)
+    fn = a._grad_fn
+    if fn is not None:
+        node.next_functions = ((fn, a._output_nr),)
+    else:
+        acc = a._grad_acc
+        node.next_functions = ((acc if acc is not None else _accumulator(a))._edge,)
+    node.needs_input_grad = _NEEDS1
+    node._in_meta = _PENDING
+    node._seq = next(_sequence)
+    node._module = _module_path_var.get() if _module_paths_used[0] else None
+    if _anomaly[0]:
+        node._trace = _forward_trace()
+    node._to_save = node._saved = None
+    node._as_arrays = False
+    d = a._data
+    try:
+        raw = cls.forward(node, d, **kwargs) if kwargs else cls.forward(node, d)
+    except (TypeError, ValueError) as exc:
+        err = _device_error((a,))
+        if err is not None:
+            raise err from None
+        raise exc
+    out = raw
+    if out.__class__ is not _ndarray:
+        if out.__class__ is tuple or not isinstance(out, np.generic):
+            return _finish_record(cls, node, (a,), [d], raw, kwargs)
+        out = np.asarray(out)  # a full reduction's NumPy scalar
+    if cls.view:
+        return _finish_record(cls, node, (a,), [d], raw, kwargs)
+    dt = out.dtype
+    r = _new(Tensor)
+    r._data = out
+    if dt.kind == "f" and node._non_diff is None:
+        r._requires_grad = True
+        r._grad_fn = node
+    else:
+        r._requires_grad = False
+        r._grad_fn = None
+    r._output_nr = 0
+    r._vc = None
+    node._out_shape = out.shape
+    node._out_dtype = dt
+    node._metas = None
+    size = out.size  # see _finish_record for why size, rank and dtype are enough
+    node._in_meta = (
+        None
+        if d.size == size and size and d.ndim == out.ndim and d.dtype is dt
+        else [(d.shape, d.dtype)]
+    )
+    ts = node._to_save
+    if ts is not None:
+        node._to_save = None
+        node._saved = _pack_single(ts, (a,), (d,), raw, out, r)
+    return r
+
+
+_NEEDS1 = (True,)
 
 
 def _finish_record(cls, node, args, arrays, out, kwargs):
