@@ -215,7 +215,7 @@ def run_backward(
                         # when nothing else can see it: a sum this pass made, or an array that
                         # owns its memory and is referenced only here (buf, g, the argument).
                         steal = id(g) in owned or (g.base is None and _refcount(g) <= 3)
-                        _accumulate(var, _make(g), False, steal)
+                        _accumulate_array(var, g, steal)
                     else:
                         _accumulate(var, buf[0], create_graph)
                 if node._post_hooks:
@@ -692,6 +692,24 @@ def _accumulate(var, g, create_graph, steal=False):
     else:
         # in place, as PyTorch does even when .grad has a history from create_graph
         cur._data += g._data
+        if cur._vc is None:
+            cur._vc = [1]
+        else:
+            cur._vc[0] += 1
+    if var._post_acc_hooks:
+        for h in list(var._post_acc_hooks.values()):
+            h(var)
+
+
+def _accumulate_array(var, g, steal):
+    """`_accumulate` for a first-order pass's array gradient: one Tensor made, not two."""
+    if g.shape != var._data.shape:
+        return _accumulate(var, _make(g), False, False)
+    cur = var._grad
+    if cur is None:
+        var._grad = _make(g if steal else g.copy())
+    else:
+        cur._data += g
         if cur._vc is None:
             cur._vc = [1]
         else:
