@@ -132,7 +132,14 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return expand_to(_kept(grad, ctx.in_shape, ctx.dim, ctx.keepdim), ctx.in_shape)
+        shape = ctx.in_shape
+        if ctx.dim is None and grad.__class__ is np.ndarray and not grad.ndim:
+            # a loss's full sum: every element of the input gets the one value (a read-only
+            # view with zero strides, as expand gives)
+            v = np.ndarray(shape, grad.dtype, grad, 0, (0,) * len(shape))
+            v.flags.writeable = False
+            return v
+        return expand_to(_kept(grad, shape, ctx.dim, ctx.keepdim), shape)
 
 
 @grad_fn_name("SumBackward1")
