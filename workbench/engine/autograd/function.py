@@ -137,6 +137,19 @@ def _init_node(node, next_functions):
         node._trace = _forward_trace()
 
 
+def _init_op_node(node, next_functions, needs_input_grad):
+    """An op's node before its forward runs."""
+    node.next_functions = next_functions
+    node.needs_input_grad = needs_input_grad
+    node._in_meta = _PENDING
+    node._seq = next(_sequence)
+    node._module = _module_path_var.get() if _module_paths_used[0] else None
+    if _anomaly[0]:
+        node._trace = _forward_trace()
+    node._to_save = node._saved = None
+    node._as_arrays = False
+
+
 class AccumulateGrad(Node):
     """Sink for a leaf: adds the arriving gradient into `variable.grad`."""
 
@@ -559,15 +572,7 @@ def _record_binary(cls, a, b, ta, tb):
         db = b._data
     else:
         eb, db = _NO_EDGE, b
-    node.next_functions = (ea, eb)
-    node.needs_input_grad = _NEEDS2[(ea is not _NO_EDGE) * 2 + (eb is not _NO_EDGE)]
-    node._seq = next(_sequence)
-    node._module = _module_path_var.get() if _module_paths_used[0] else None
-    if _anomaly[0]:
-        node._trace = _forward_trace()
-    node._to_save = node._saved = None
-    node._as_arrays = False
-    node._in_meta = _PENDING
+    _init_op_node(node, (ea, eb), _NEEDS2[(ea is not _NO_EDGE) * 2 + (eb is not _NO_EDGE)])
     try:
         out = cls.forward(node, da, db)
     except (TypeError, ValueError) as exc:
@@ -577,20 +582,8 @@ def _record_binary(cls, a, b, ta, tb):
         raise exc
     if out.__class__ is not _ndarray or cls.view:
         return _finish_record(cls, node, (a, b), [da, db], out, _NO_KWARGS)
+    r = _single_output(node, out)
     dt = out.dtype
-    r = _new(Tensor)
-    r._data = out
-    if dt.kind == "f" and node._non_diff is None:
-        r._requires_grad = True
-        r._grad_fn = node
-    else:
-        r._requires_grad = False
-        r._grad_fn = None
-    r._output_nr = 0
-    r._vc = None
-    node._out_shape = out.shape
-    node._out_dtype = dt
-    node._metas = None
     size = out.size  # see _finish_record for why size, rank and dtype are enough
     ndim = out.ndim
     ma = (
@@ -616,6 +609,26 @@ def _record_binary(cls, a, b, ta, tb):
             )
         else:
             node._saved = _pack_single(ts, (a, b), (da, db), out, out, r)
+    return r
+
+
+def _single_output(node, out):
+    """The Tensor of a recorded op's one array output (with `node` as its grad_fn when it is
+    differentiable), and the node's record of the output's shape and dtype."""
+    dt = out.dtype
+    r = _new(Tensor)
+    r._data = out
+    if dt.kind == "f" and node._non_diff is None:
+        r._requires_grad = True
+        r._grad_fn = node
+    else:
+        r._requires_grad = False
+        r._grad_fn = None
+    r._output_nr = 0
+    r._vc = None
+    node._out_shape = out.shape
+    node._out_dtype = dt
+    node._metas = None
     return r
 
 
@@ -743,15 +756,7 @@ def _record(cls, args, kwargs):
             arrays.append(a)
         edges.append(e)
         needs.append(e is not _NO_EDGE)
-    node.next_functions = tuple(edges)
-    node.needs_input_grad = tuple(needs)
-    node._in_meta = _PENDING
-    node._seq = next(_sequence)
-    node._module = _module_path_var.get() if _module_paths_used[0] else None
-    if _anomaly[0]:
-        node._trace = _forward_trace()
-    node._to_save = node._saved = None
-    node._as_arrays = False
+    _init_op_node(node, tuple(edges), tuple(needs))
     try:
         out = cls.forward(node, *arrays, **kwargs)
     except (TypeError, ValueError) as exc:
@@ -769,18 +774,11 @@ def _record_unary(cls, a, kwargs):
     node = _new(cls._backward_cls)
     fn = a._grad_fn
     if fn is not None:
-        node.next_functions = ((fn, a._output_nr),)
+        edge = (fn, a._output_nr)
     else:
         acc = a._grad_acc
-        node.next_functions = ((acc if acc is not None else _accumulator(a))._edge,)
-    node.needs_input_grad = _NEEDS1
-    node._in_meta = _PENDING
-    node._seq = next(_sequence)
-    node._module = _module_path_var.get() if _module_paths_used[0] else None
-    if _anomaly[0]:
-        node._trace = _forward_trace()
-    node._to_save = node._saved = None
-    node._as_arrays = False
+        edge = (acc if acc is not None else _accumulator(a))._edge
+    _init_op_node(node, (edge,), _NEEDS1)
     d = a._data
     try:
         raw = cls.forward(node, d, **kwargs) if kwargs else cls.forward(node, d)
@@ -796,20 +794,8 @@ def _record_unary(cls, a, kwargs):
         out = np.asarray(out)  # a full reduction's NumPy scalar
     if cls.view:
         return _finish_record(cls, node, (a,), [d], raw, kwargs)
+    r = _single_output(node, out)
     dt = out.dtype
-    r = _new(Tensor)
-    r._data = out
-    if dt.kind == "f" and node._non_diff is None:
-        r._requires_grad = True
-        r._grad_fn = node
-    else:
-        r._requires_grad = False
-        r._grad_fn = None
-    r._output_nr = 0
-    r._vc = None
-    node._out_shape = out.shape
-    node._out_dtype = dt
-    node._metas = None
     size = out.size  # see _finish_record for why size, rank and dtype are enough
     node._in_meta = (
         None
@@ -830,20 +816,8 @@ def _finish_record(cls, node, args, arrays, out, kwargs):
     """Wrap what forward returned in Tensors of `node` and pack what it saved."""
     if out.__class__ is not tuple:
         o = out if out.__class__ is _ndarray else _wrap_out(out)
+        r = _single_output(node, o)
         dt = o.dtype
-        r = _new(Tensor)
-        r._data = o
-        if dt.kind == "f" and node._non_diff is None:
-            r._requires_grad = True
-            r._grad_fn = node
-        else:
-            r._requires_grad = False
-            r._grad_fn = None
-        r._output_nr = 0
-        r._vc = None
-        node._out_shape = o.shape
-        node._out_dtype = dt
-        node._metas = None
         # Inputs with the size, rank and dtype of the output were not broadcast (broadcasting
         # grows the size or the rank), so backward needs no unbroadcasting or cast for them;
         # None tells the engine to skip those checks. Comparing sizes avoids building shapes.
