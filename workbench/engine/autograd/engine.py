@@ -336,10 +336,7 @@ def _observed_backward(node, fn, g):
     """`fn.backward(node, g)` with the profiler's observers told when it starts and ends."""
     if len(observers) == 1:  # the usual case: one profiler, no loops around its two calls
         obs = observers[0]
-        try:
-            clock, store = obs.local.hooks
-        except AttributeError:  # an observer of node_start/node_end only
-            clock = None
+        clock, store = _fn.recording_hooks(obs)
         if clock is not None:  # a plain profile: the node recorded whole here, as in dispatch
             t0 = clock()
             try:
@@ -676,44 +673,37 @@ _Copy._backward_cls.name = lambda self: "torch::autograd::CopyBackwards"
 
 
 def _accumulate(var, g, create_graph, steal=False):
+    """Add gradient `g` (a Tensor) into leaf `var`'s .grad."""
     if g._data.shape != var._data.shape:
         g = _sum_to(g, var._data.shape, "AccumulateGrad")
         steal = False
+    if not create_graph:
+        return _accumulate_array(var, g._data, steal)
     cur = var._grad
-    if cur is None:
-        # a private copy unless the caller knows nobody else holds it: the same tensor may
-        # have reached another leaf or be the user's
-        if create_graph:
-            var._grad = _Copy.apply(g)
-        else:
-            var._grad = _fn.Tensor._make(g._data if steal else g._data.copy())
-    elif create_graph:
-        var._grad = cur + g
-    else:
-        # in place, as PyTorch does even when .grad has a history from create_graph
-        cur._data += g._data
-        if cur._vc is None:
-            cur._vc = [1]
-        else:
-            cur._vc[0] += 1
-    if var._post_acc_hooks:
-        for h in list(var._post_acc_hooks.values()):
-            h(var)
+    var._grad = _Copy.apply(g) if cur is None else cur + g
+    _run_post_acc_hooks(var)
 
 
 def _accumulate_array(var, g, steal):
-    """`_accumulate` for a first-order pass's array gradient: one Tensor made, not two."""
+    """`_accumulate` for an array gradient, outside create_graph (a first-order pass)."""
     if g.shape != var._data.shape:
-        return _accumulate(var, _make(g), False, False)
+        return _accumulate(var, _make(g), False, False)  # unbroadcast first
     cur = var._grad
     if cur is None:
+        # a private copy unless the caller knows nobody else holds it: the same array may
+        # have reached another leaf or be the user's
         var._grad = _make(g if steal else g.copy())
     else:
+        # in place, as PyTorch does even when .grad has a history from create_graph
         cur._data += g
         if cur._vc is None:
             cur._vc = [1]
         else:
             cur._vc[0] += 1
+    _run_post_acc_hooks(var)
+
+
+def _run_post_acc_hooks(var):
     if var._post_acc_hooks:
         for h in list(var._post_acc_hooks.values()):
             h(var)

@@ -638,6 +638,19 @@ _NO_EDGE = (None, 0)
 _PENDING = object()  # marks _in_meta as "computed once the output is known"
 
 
+_NO_HOOKS = (None, None)
+
+
+def recording_hooks(observer):
+    """`(clock, store)` when `observer` is a plain profile's recorder that has seen this
+    thread (events are then recorded inline: `store((key, t0, t1, seq))`), else
+    `(None, None)`: call its start/end methods instead."""
+    try:
+        return observer.local.hooks
+    except AttributeError:  # another kind of observer, or the thread's first event
+        return _NO_HOOKS
+
+
 def _apply_observed(cls, args, kwargs):
     """The same dispatch, timed by the active profiler (the last of `observers`).
 
@@ -648,10 +661,7 @@ def _apply_observed(cls, args, kwargs):
     observers, a profile with options and a thread's first op get `op_start` and `op_end`.
     """
     rec = observers[-1]
-    try:
-        clock, store = rec.local.hooks
-    except AttributeError:
-        clock = None
+    clock, store = recording_hooks(rec)
     tok = rec.op_start(cls, args) if clock is None else clock()
     r = None
     try:
@@ -702,11 +712,7 @@ def _observed_binary(cls, a, b):
     """`_record_binary(cls, a, b, True, True)` under a profiler: the arithmetic operators' hot
     case (two tensors, one needing grad, grad on) recorded inline, without `_apply_observed`'s
     re-checks of the operands."""
-    rec = observers[-1]
-    try:
-        clock, store = rec.local.hooks
-    except AttributeError:
-        clock = None
+    clock, store = recording_hooks(observers[-1])
     if clock is None:
         return _apply_observed(cls, (a, b), _NO_KWARGS)
     t0 = clock()

@@ -36,10 +36,11 @@ module_path_var = contextvars.ContextVar("workbench_module_path", default=None)
 module_paths_used = [False]
 
 
-def _set_path(value):
+def set_module_path(value):
+    """Set the running module path (None: none); returns the token that resets it."""
     if value is not None:
         module_paths_used[0] = True
-    module_path_var.set(value)
+    return module_path_var.set(value)
 
 
 class _State:
@@ -53,7 +54,7 @@ class _State:
     inference = property(
         lambda self: inference_var.get(), lambda self, v: inference_var.set(bool(v)) and None
     )
-    module_path = property(lambda self: module_path_var.get(), lambda self, v: _set_path(v))
+    module_path = property(lambda self: module_path_var.get(), lambda self, v: set_module_path(v))
 
 
 state = _State()

@@ -67,10 +67,8 @@ def _kept_shape(shape, dims):
 
 def _kept(t, in_shape, dims, keepdim):
     """A reduction's output (or its gradient; a Tensor or an array) with reduced dims kept."""
-    if keepdim:
-        return t
-    if dims is None:  # a full reduction, the usual loss: all ones, without walking the shape
-        return t.reshape((1,) * len(in_shape))
+    if keepdim or (dims is None and not t.ndim):
+        return t  # a full reduction's scalar broadcasts as it is
     return t.reshape(_kept_shape(in_shape, dims))
 
 
@@ -108,12 +106,15 @@ def expand_to(g, shape):
     (where it is a read-only broadcast view, as NumPy's or CuPy's broadcast_to gives)."""
     if isinstance(g, _f.Tensor):
         return g.expand(shape)
-    if g.__class__ is np.ndarray and g.ndim == len(shape) and g.flags.c_contiguous:
+    if g.__class__ is np.ndarray and g.flags.c_contiguous and g.ndim in (0, len(shape)):
         # the view built directly: np.broadcast_to's argument handling costs ~5x more, and a
         # reduction's gradient (every loss's first backward step) always comes here
-        strides = tuple(
-            0 if n == 1 and m != 1 else st for n, m, st in zip(g.shape, shape, g.strides)
-        )
+        if g.ndim == 0:  # a full reduction's: the one value everywhere
+            strides = (0,) * len(shape)
+        else:
+            strides = tuple(
+                0 if n == 1 and m != 1 else st for n, m, st in zip(g.shape, shape, g.strides)
+            )
         v = np.ndarray(shape, g.dtype, g, 0, strides)
         v.flags.writeable = False
         return v
@@ -132,14 +133,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        shape = ctx.in_shape
-        if ctx.dim is None and grad.__class__ is np.ndarray and not grad.ndim:
-            # a loss's full sum: every element of the input gets the one value (a read-only
-            # view with zero strides, as expand gives)
-            v = np.ndarray(shape, grad.dtype, grad, 0, (0,) * len(shape))
-            v.flags.writeable = False
-            return v
-        return expand_to(_kept(grad, shape, ctx.dim, ctx.keepdim), shape)
+        return expand_to(_kept(grad, ctx.in_shape, ctx.dim, ctx.keepdim), ctx.in_shape)
 
 
 @grad_fn_name("SumBackward1")

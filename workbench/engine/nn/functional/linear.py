@@ -10,6 +10,8 @@ from ._util import c_type_name
 
 __all__ = ["linear"]
 
+_add_reduce = np.add.reduce
+
 
 def _blas_name():
     try:
@@ -23,7 +25,6 @@ def _blas_name():
 # round, (W @ x.T).T, plus a copy back to row-major order: measured on OpenBLAS 0.3.31
 # (NumPy's own wheels), float32, across 100-1000 features. Other BLAS libraries keep the
 # direct product.
-_add_reduce = np.add.reduce
 _ROUTE_AROUND_NT = "openblas" in _blas_name().lower()
 
 

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 
 from ...autograd.function import Function
 from ...autograd.grad_mode import module_path_var as _module_path_var
-from ...autograd.grad_mode import module_paths_used as _module_paths_used
 from ...autograd.grad_mode import no_grad
+from ...autograd.grad_mode import set_module_path as _set_module_path
 from ...autograd.grad_mode import state as _grad_state
 from ...device import to_device_array
 from ...ops.conversion import _parse_to
@@ -857,10 +857,9 @@ class Module:
         running = _running_var.set(self)
         # the outermost module's own ops carry no path (None); its descendants' carry theirs
         if parent is None:
-            path = _module_path_var.set(None) if _module_path_var.get() is not None else None
+            path = _set_module_path(None) if _module_path_var.get() is not None else None
         else:
-            _module_paths_used[0] = True
-            path = _module_path_var.set(_descendant_path(parent, self, _module_path_var.get()))
+            path = _set_module_path(_descendant_path(parent, self, _module_path_var.get()))
         try:
             if (
                 self._forward_pre_hooks
