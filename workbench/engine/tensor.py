@@ -370,7 +370,10 @@ class Tensor(
         return h
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
+        if gradient is None and inputs is None and not create_graph:
+            _engine.backward_plain(self, retain_graph)  # loss.backward(): the lean loop
+        else:
+            _engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         t = Tensor._make(self._data)

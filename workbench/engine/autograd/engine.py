@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc as _gc
 import heapq
+import itertools
 import sys
 import warnings
 
@@ -19,7 +20,7 @@ from .function import AccumulateGrad, _accumulator
 from .grad_mode import enabled_var as _enabled_var
 from .grad_mode import state as _grad_state
 
-__all__ = ["run_backward", "backward", "grad"]
+__all__ = ["run_backward", "backward", "backward_plain", "grad"]
 
 observers = []  # profiler hooks for backward-node execution; empty means zero cost
 
@@ -167,9 +168,13 @@ def run_backward(
 
     heappush, heappop = heapq.heappush, heapq.heappop
     ready = []
+    # leaves run last, in the order their first gradient arrived (as `backward_plain` does)
+    arrival = itertools.count()
     for n in root_nodes:
         if needed is None or n in needed:
-            heappush(ready, (_ACC_KEY if n.__class__ is AccumulateGrad else -n._seq, id(n), n))
+            heappush(
+                ready, (_ACC_KEY if n.__class__ is AccumulateGrad else -n._seq, next(arrival), n)
+            )
 
     prev_mode = _enabled_var.get()
     _enabled_var.set(bool(create_graph))
@@ -278,7 +283,7 @@ def run_backward(
                 if cur is None:
                     if nxt.__class__ is AccumulateGrad:
                         buffers[nxt] = [g]
-                        heappush(ready, (_ACC_KEY, id(nxt), nxt))
+                        heappush(ready, (_ACC_KEY, next(arrival), nxt))
                         continue
                     if nxt._metas is None:  # a single output
                         buffers[nxt] = [g]
@@ -330,6 +335,134 @@ def run_backward(
                     "the graph. Set allow_unused=True if this is the desired behavior."
                 )
     return results
+
+
+def backward_plain(t, retain_graph):
+    """`t.backward()` for the usual case, a first-order pass from a scalar with no `inputs`:
+    `run_backward`'s loop without what only its general case needs (captured inputs, pruning,
+    observers, anomaly checks), and leaves' accumulation done once all op nodes have run
+    (the heap would put them last anyway). Anything else takes `run_backward`."""
+    node = t._grad_fn
+    d = t._data
+    if (
+        node is None
+        or d.__class__ is not _ndarray
+        or d.ndim
+        or node._metas is not None
+        or observers
+        or _fn.observers
+        or _fn._anomaly[0]
+        or d.dtype.kind != "f"
+    ):
+        return backward(t, None, retain_graph, False, None)
+    token = _enabled_var.set(False)
+    gc_was_enabled = _gc.isenabled()
+    _gc.disable()
+    try:
+        _plain_loop(node, _np_array(1, d.dtype), retain_graph)
+    finally:
+        _enabled_var.reset(token)
+        if gc_was_enabled:
+            _gc.enable()
+
+
+def _plain_loop(node, g, retain_graph):
+    heappush, heappop = heapq.heappush, heapq.heappop
+    buffers = {}
+    leaves = {}  # AccumulateGrad -> [gradient], run after every op node, in arrival order
+    owned = set()  # ids of sums this pass made (see run_backward)
+    owned_refs = []
+    ready = []
+    buf = [g]
+    while True:
+        if node._hooked:
+            buf = _unwrap(_run_tensor_hooks(node, _wrap(buf)))
+        fn = node._fn
+        g = buf[0]
+        if fn.array_backward and g is not None and len(buf) == 1 and not node._post_hooks:
+            node._as_arrays = True
+            try:
+                out = fn.backward(node, g)
+            finally:
+                node._as_arrays = False
+            if node._in_meta is None:
+                if out.__class__ is _ndarray:
+                    out = (out,)
+                elif out.__class__ is not tuple:
+                    out = (out if out is None else _as_array(out),)  # a number, a CuPy array
+                else:
+                    for g in out:
+                        if g is not None and g.__class__ is not _ndarray:
+                            out = [g if g is None else _as_array(g) for g in out]
+                            break
+                if len(out) != len(node.next_functions):
+                    _wrong_count(node, len(node.next_functions), len(out))
+                if not retain_graph and node._saved:
+                    node._saved = _fn.RELEASED
+            else:
+                out = _finish_arrays(node, out, retain_graph)
+        else:
+            out = _call_node_arrays(node, buf, retain_graph)
+        found = None
+        for (nxt, nr), g in zip(node.next_functions, out):
+            if g is None or nxt is None:
+                continue
+            if nxt.__class__ is AccumulateGrad:
+                cur = leaves.get(nxt)
+                if cur is None:
+                    leaves[nxt] = [g]
+                    continue
+            else:
+                cur = buffers.get(nxt)
+                if cur is None:
+                    if nxt._metas is None:  # a single output
+                        buffers[nxt] = [g]
+                    else:
+                        cur = buffers[nxt] = [None] * len(nxt._metas)
+                        cur[nr] = g
+                    if found is None:
+                        found = nxt
+                    else:
+                        heappush(ready, (-nxt._seq, nxt))
+                    continue
+            prev = cur[nr]
+            if prev is None:
+                cur[nr] = g
+            elif id(prev) in owned:
+                prev += g
+            else:
+                total = _wrap_out(prev + g)
+                owned.add(id(total))
+                owned_refs.append(total)
+                cur[nr] = total
+        out = g = buf = None  # hold no gradient past its node: .grad may take it over
+        if found is not None and (not ready or found._seq > -ready[0][0]):
+            node = found
+        else:
+            if found is not None:
+                heappush(ready, (-found._seq, found))
+            if not ready:
+                break
+            node = heappop(ready)[1]
+        buf = buffers.pop(node)
+        if owned:
+            for g in buf:
+                owned.discard(id(g))
+    for node, buf in leaves.items():
+        var = node.variable
+        if node._hooked or (var is not None and var._hooks):
+            # a hook may keep what it was given: only an array nobody else holds is taken over
+            buf = _unwrap(_run_tensor_hooks(node, _wrap(buf)))
+            owned.discard(id(buf[0]))
+        if var is not None:
+            g = buf[0]
+            # a sum this pass made, or an array referenced only here (buf, g, the argument)
+            steal = id(g) in owned or (g.base is None and _refcount(g) <= 3)
+            _accumulate_array(var, g, steal)  # (apart: as an argument, g is one more ref)
+        if node._post_hooks:
+            tb = _wrap(buf)
+            for h in list(node._post_hooks.values()):
+                h((), tuple(tb))
 
 
 def _observed_backward(node, fn, g):
