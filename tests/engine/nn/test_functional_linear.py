@@ -85,3 +85,34 @@ def test_short_wide_batches_match_the_direct_product(x_shape):
     out = F.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b))
     np.testing.assert_allclose(out.numpy(), x @ w.T + b, rtol=1e-4, atol=1e-3)
     assert out.is_contiguous() and out.numpy().flags.c_contiguous
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_quick_recording_matches_the_general_dispatch(bias):
+    """Training-time linear records its node directly (function.record_exact); under a
+    profiler it goes through Op.apply. The two nodes must be alike in every visible way."""
+    x, w, b = make_inputs((4, 3), (5, 3), (5,))
+    x_plain = torch.randn(4, 3, dtype=torch.float64)  # needs no grad: no edge, no gradient
+    args = (w, b) if bias else (w,)
+    quick = F.linear(x_plain, *args)
+    with torch.autograd.profiler.profile():
+        general = F.linear(x_plain, *args)
+    for y in (quick, general):
+        node = y.grad_fn
+        assert node.next_functions[0] == (None, 0)
+        assert [type(n).__name__ for n, _ in node.next_functions[1:]] == ["AccumulateGrad"] * (
+            1 + bias
+        )
+        assert node.needs_input_grad == (False, True, True)[: 2 + bias]
+        np.testing.assert_array_equal(node._saved_1.detach().numpy(), w.detach().numpy())
+    np.testing.assert_array_equal(quick.detach().numpy(), general.detach().numpy())
+    gq = torch.autograd.grad(quick.sum(), args)
+    gg = torch.autograd.grad(general.sum(), args)
+    for a, c in zip(gq, gg):
+        np.testing.assert_array_equal(a.numpy(), c.numpy())
+    # the saved operands still catch an in-place change before backward
+    y = F.linear(x, *args)
+    with torch.no_grad():
+        x.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

@@ -736,6 +736,32 @@ def _edge(a):
     return _NO_EDGE
 
 
+def record_exact(cls, out, a, b, c=None):
+    """The node of op `cls` over Tensors `a`, `b` (and `c`), one of which needs grad, whose
+    forward has already produced the array `out`: for an op whose operands' gradients always
+    come back in the operands' own shapes and dtypes (F.linear checks that first) and that
+    saves its first two operands. Grad mode, observers and devices are the caller's checks."""
+    ea = _edge(a)
+    eb = _edge(b)
+    node = _new(cls._backward_cls)
+    if c is None:
+        _init_op_node(node, (ea, eb), _NEEDS2[(ea is not _NO_EDGE) * 2 + (eb is not _NO_EDGE)])
+    else:
+        ec = _edge(c)
+        _init_op_node(
+            node, (ea, eb, ec), (ea is not _NO_EDGE, eb is not _NO_EDGE, ec is not _NO_EDGE)
+        )
+    r = _single_output(node, out)
+    node._in_meta = None
+    va = a._vc
+    vb = b._vc
+    node._saved = (
+        a if va is None or not va[0] else (a, va[0]),
+        b if vb is None or not vb[0] else (b, vb[0]),
+    )
+    return r
+
+
 def _record(cls, args, kwargs):
     """Run `cls.forward` and record its node: the general path (any number of operands,
     options, several outputs). Two plain operands take `_record_binary`."""

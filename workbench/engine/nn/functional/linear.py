@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...autograd import function as _fn
 from ...autograd.function import Op, Tensor
+from ...autograd.grad_mode import enabled_var as _enabled_var
 from ...autograd.grad_mode import state as _grad_state
 from ._util import c_type_name
 
@@ -129,9 +131,24 @@ def linear(input, weight, bias=None):
     x, w = input._data, weight._data
     if x.ndim and w.ndim == 2 and x.shape[-1] == w.shape[1] and x.dtype == w.dtype:
         if bias is None:
+            if (
+                (input._requires_grad or weight._requires_grad)
+                and x.__class__ is w.__class__  # one device: no device error to report
+                and not _fn.observers
+                and _enabled_var.get()
+            ):
+                return _fn.record_exact(Mm, _affine(x, w, None), input, weight)
             return Mm.apply(input, weight)
         b = bias._data
         if b.ndim == 1 and b.shape[0] == w.shape[0] and b.dtype == x.dtype:
+            if (
+                (input._requires_grad or weight._requires_grad or bias._requires_grad)
+                and x.__class__ is w.__class__ is b.__class__
+                and not _fn.observers
+                and _enabled_var.get()
+            ):
+                # the training case, recorded without the general dispatch's checks
+                return _fn.record_exact(Addmm, _affine(x, w, b), input, weight, bias)
             out = Addmm.apply(input, weight, bias)
             node = out._grad_fn
             if node is not None:
