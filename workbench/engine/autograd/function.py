@@ -468,6 +468,8 @@ def _apply_op(cls, *args, **kwargs):
     if cls.differentiable and _enabled_var.get():
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
+                if len(args) == 1:
+                    return _record_unary(cls, a, kwargs)
                 return _record(cls, args, kwargs)
     # one- and two-operand ops are nearly all of them: spelled out, they skip a list build
     n = len(args)
@@ -540,6 +542,14 @@ def apply_binary(cls, a, b):
 
 
 _NO_KWARGS = {}
+
+
+def apply_unary(cls, a, kwargs=_NO_KWARGS):
+    """`cls.apply(a, **kwargs)` for a differentiable op of one Tensor operand (relu, a full
+    sum, a power): the recording case goes straight to `_record_unary`."""
+    if a._requires_grad and not observers and _enabled_var.get():
+        return _record_unary(cls, a, kwargs)
+    return _apply_op(cls, a, **kwargs)
 
 
 def _record_binary(cls, a, b, ta, tb):

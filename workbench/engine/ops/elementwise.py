@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import function as _f
-from ..autograd.function import Op, _observed_binary, _record_binary, apply_binary
+from ..autograd.function import Op, _observed_binary, _record_binary, apply_binary, apply_unary
 from ..autograd.function import observers as _observers
 from ..autograd.grad_mode import enabled_var as _enabled_var
 from ._util import as_operand, promote
@@ -1079,7 +1079,7 @@ def sign(input):
 def relu(input):
     if input._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
-    return Relu.apply(input)
+    return apply_unary(Relu, input)
 
 
 def floor(input):
@@ -1711,6 +1711,16 @@ def _fast_operator(op, fn, floating=False, reflected=False):
     return dunder
 
 
+_pow_general = _binary_operator(pow)
+
+
+def _pow_operator(self, other):
+    """`t ** 2` and the like on a float tensor: straight to Pow, the squared error's case."""
+    if (other.__class__ is int or other.__class__ is float) and self._data.dtype.kind == "f":
+        return apply_unary(Pow, self, {"exponent": other})
+    return _pow_general(self, other)
+
+
 def select(condition, input, other):
     """`where` for backward formulas: Tensors normally, raw arrays in an array-mode backward."""
     if isinstance(condition, _f.Tensor):
@@ -1850,7 +1860,7 @@ class ElementwiseMethods:
     __rfloordiv__ = _binary_operator(floor_divide, reflected=True)
     __mod__ = _binary_operator(remainder)
     __rmod__ = _binary_operator(remainder, reflected=True)
-    __pow__ = _binary_operator(pow)
+    __pow__ = _pow_operator
     __rpow__ = _binary_operator(pow, reflected=True)
     __and__ = _binary_operator(bitwise_and)
     __rand__ = _binary_operator(bitwise_and, reflected=True)

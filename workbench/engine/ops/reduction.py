@@ -143,7 +143,7 @@ class SumDim(Sum):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - PyTorch's name
     if dim is None and not keepdim and dtype is None:
-        return Sum.apply(input)  # a loss's full sum: forward's defaults, no options to pass
+        return _f.apply_unary(Sum, input)  # a loss's full sum: forward's defaults, no options
     op = Sum if dim is None else SumDim
     return op.apply(input, dim=_reduced_dims(dim, input), keepdim=keepdim, dtype=_np_dtype(dtype))
 
@@ -729,6 +729,8 @@ class ReductionMethods:
         return log_softmax(self, dim, dtype)
 
     def sum(self, dim=None, keepdim=False, *, dtype=None):
+        if dim is None and not keepdim and dtype is None:
+            return _f.apply_unary(Sum, self)  # a loss's full sum
         return sum(self, dim, keepdim, dtype=dtype)
 
     def mean(self, dim=None, keepdim=False, *, dtype=None):
