@@ -104,12 +104,10 @@ def _np_dtype(dtype):
 def expand_to(g, shape):
     """`expand` for backward formulas: Tensors normally, raw arrays in an array-mode backward
     (where it is a read-only broadcast view, as NumPy's or CuPy's broadcast_to gives)."""
-    if isinstance(g, _f.Tensor):
-        return g.expand(shape)
-    if g.__class__ is np.ndarray and g.flags.c_contiguous and g.ndim in (0, len(shape)):
+    if g.__class__ is np.ndarray and (not g.ndim or g.flags.c_contiguous and g.ndim == len(shape)):
         # the view built directly: np.broadcast_to's argument handling costs ~5x more, and a
         # reduction's gradient (every loss's first backward step) always comes here
-        if g.ndim == 0:  # a full reduction's: the one value everywhere
+        if not g.ndim:  # a full reduction's: the one value everywhere
             strides = (0,) * len(shape)
         else:
             strides = tuple(
@@ -118,6 +116,8 @@ def expand_to(g, shape):
         v = np.ndarray(shape, g.dtype, g, 0, strides)
         v.flags.writeable = False
         return v
+    if isinstance(g, _f.Tensor):
+        return g.expand(shape)
     return _xp(g).broadcast_to(g, shape)
 
 
@@ -133,6 +133,8 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.dim is None and not ctx.keepdim:  # a full sum: its scalar broadcasts as it is
+            return expand_to(grad, ctx.in_shape)
         return expand_to(_kept(grad, ctx.in_shape, ctx.dim, ctx.keepdim), ctx.in_shape)
 
 

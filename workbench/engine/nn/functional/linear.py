@@ -103,6 +103,12 @@ class Addmm(Op):
 
 
 def _backward_arrays(x, w, g, need):
+    if x.ndim == 2 and g.ndim == 2 and g.__class__ is np.ndarray:  # a batch of rows: no reshapes
+        gx = g @ w if need[0] else None
+        gw = g.T @ x if need[1] else None
+        if len(need) == 2:
+            return gx, gw
+        return gx, gw, _add_reduce(g, 0) if need[2] else None
     if x.ndim == 1:  # a single sample: an outer product, not a matrix product
         gx = g @ w if need[0] else None
         gw = g[:, None] * x if need[1] else None
