@@ -6,8 +6,10 @@ Expected names, orders, messages and reprs were taken from PyTorch 2.13 running 
 from __future__ import annotations
 
 import copy
+import gc
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -15,6 +17,7 @@ import pytest
 
 import workbench.engine as torch
 from workbench.engine import nn
+from workbench.engine.nn.modules import module as module_impl
 
 
 class ReLU(nn.Module):
@@ -616,6 +619,95 @@ def test_module_path_restored_after_error_and_per_thread():
     t.join()
     model(torch.ones(1))
     assert seen == ["0.0", "0.0"]
+
+
+class _Echo(nn.Module):
+    """Returns what forward received, to check the call passes arguments through untouched."""
+
+    def forward(self, *args, **kwargs):
+        return args, kwargs
+
+
+def test_call_passes_arguments_as_given():
+    # as PyTorch 2.13: m() -> ((), {}), m(None) -> ((None,), {}), m(input=3) -> ((), {"input": 3})
+    m = _Echo()
+    assert m() == ((), {})
+    assert m(None) == ((None,), {})
+    assert m(input=3) == ((), {"input": 3})
+    assert m(1, 2, k=3) == ((1, 2), {"k": 3})
+    assert m(1, k=3) == ((1,), {"k": 3})
+    seen = []
+    with m.register_forward_pre_hook(lambda mod, args: seen.append(args)):
+        assert m(1, 2) == ((1, 2), {})
+        assert m(None) == ((None,), {})
+        assert m() == ((), {})
+    assert seen == [(1, 2), (None,), ()]
+
+
+def test_hooks_registered_after_calls_take_effect(monkeypatch):
+    # module calls skip the hook dicts until a hook is registered: start from that state
+    monkeypatch.setattr(module_impl, "_call_hooks_used", [False])
+    m = nn.Identity()
+    assert m(2) == 2
+    h = m.register_forward_hook(lambda mod, args, out: out * 10)
+    assert m(2) == 20
+    h.remove()
+    assert m(2) == 2
+    monkeypatch.setattr(module_impl, "_call_hooks_used", [False])
+    h = nn.modules.register_module_forward_pre_hook(lambda mod, args: (args[0] + 1,))
+    try:
+        assert m(2) == 3
+    finally:
+        h.remove()
+    monkeypatch.setattr(module_impl, "_call_hooks_used", [False])
+    lin = nn.Linear(2, 1)
+    grads = []
+    lin.register_full_backward_hook(lambda mod, gi, go: grads.append(go[0].tolist()))
+    lin(torch.ones(1, 2, requires_grad=True)).sum().backward()
+    assert grads == [[[1.0]]]
+
+
+def test_module_calls_keep_no_module_alive():
+    model = nn.Sequential(nn.Sequential(nn.Identity()))
+    model(torch.ones(1))
+    key = id(model)
+    assert key in module_impl._path_caches
+    worker = threading.Thread(target=model, args=(torch.ones(1),))
+    worker.start()
+    worker.join()
+    # the running-module record holds nothing once the calls have returned, on either thread
+    assert module_impl._running.get(threading.get_ident()) is None
+    assert module_impl._running.get(worker.ident) is None
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+    assert key not in module_impl._path_caches  # dropped with its module, before id reuse
+
+
+def test_module_paths_of_copies_and_reentrant_calls():
+    class Recurse(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x, depth=1):
+            # calling itself is not calling a descendant: the path stays its own
+            seen.append(torch.autograd.grad_mode.state.module_path)
+            return self.lin(x) if depth == 0 else self(x, depth - 1)
+
+    seen = []
+    model = nn.Sequential(Recurse())
+    out = model(torch.ones(1, 2))
+    assert seen == ["0", "0"]
+    assert out.grad_fn.metadata["module"] == "0.lin"
+    twin = copy.deepcopy(model)
+    twin.append(nn.Identity())
+    seen.clear()
+    assert twin(torch.ones(1, 2)).grad_fn.metadata["module"] == "0.lin"
+    assert seen == ["0", "0"]
+    # the original keeps its own tree: "1" does not exist there
+    assert model[0](torch.ones(1, 2)).grad_fn.metadata["module"] == "lin"
 
 
 # ----- printing ---------------------------------------------------------------------------------

@@ -5,13 +5,17 @@ Behaviour, names, key orders, error messages and printing follow PyTorch's `torc
 While a module's forward runs, `grad_mode.state.module_path` holds its dotted path relative to
 the outermost module being called (None for that module itself), so every graph node records
 the module that created it (`grad_fn.metadata["module"]`).
+
+Calling a module is on the hot path of every training step, so `_call_impl` is written for the
+interpreter: no helper calls, no attribute reads on the module besides `forward`, one context
+variable set only where the path changes.
 """
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import itertools
+import threading
 import warnings
 import weakref
 from collections import OrderedDict, namedtuple
@@ -19,8 +23,8 @@ from collections.abc import Mapping
 
 from ...autograd.function import Function
 from ...autograd.grad_mode import module_path_var as _module_path_var
+from ...autograd.grad_mode import module_paths_used as _module_paths_used
 from ...autograd.grad_mode import no_grad
-from ...autograd.grad_mode import set_module_path as _set_module_path
 from ...autograd.grad_mode import state as _grad_state
 from ...device import to_device_array
 from ...ops.conversion import _parse_to
@@ -84,6 +88,11 @@ class RemovableHandle:
         self.remove()
 
 
+# Whether a forward or backward hook was ever registered (on any module, or globally). Until one
+# is, a module call skips looking at the eight hook dicts. Never reset: a removed hook leaves it
+# set, and the call then checks the dicts as PyTorch does.
+_call_hooks_used = [False]
+
 # Hooks run for every module (debugging and profiling), as PyTorch's globals of the same names.
 _global_forward_pre_hooks: OrderedDict = OrderedDict()
 _global_forward_hooks: OrderedDict = OrderedDict()
@@ -94,12 +103,14 @@ _global_backward_hooks: OrderedDict = OrderedDict()
 
 
 def register_module_forward_pre_hook(hook):
+    _call_hooks_used[0] = True
     handle = RemovableHandle(_global_forward_pre_hooks)
     _global_forward_pre_hooks[handle.id] = hook
     return handle
 
 
 def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    _call_hooks_used[0] = True
     handle = RemovableHandle(
         _global_forward_hooks,
         extra_dict=[_global_forward_hooks_with_kwargs, _global_forward_hooks_always_called],
@@ -113,12 +124,14 @@ def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
 
 
 def register_module_full_backward_pre_hook(hook):
+    _call_hooks_used[0] = True
     handle = RemovableHandle(_global_backward_pre_hooks)
     _global_backward_pre_hooks[handle.id] = hook
     return handle
 
 
 def register_module_full_backward_hook(hook):
+    _call_hooks_used[0] = True
     handle = RemovableHandle(_global_backward_hooks)
     _global_backward_hooks[handle.id] = hook
     return handle
@@ -127,29 +140,40 @@ def register_module_full_backward_hook(hook):
 # ----- module paths for node metadata --------------------------------------------------------
 
 
-# The module whose forward is running on this thread (a context variable: each thread starts
-# with none, and get/set/reset cost less than a threading.local's attributes).
-_running_var = contextvars.ContextVar("workbench_running_module", default=None)
-
+# The module whose forward is running, per thread (a new thread starts with none). A dict keyed
+# by thread id rather than a context variable: setting a context variable costs several times a
+# dict store, and also invalidates the cached reads of every other one (grad mode included).
+_running: dict = {}
+_get_ident = threading.get_ident
 
 # Bumped whenever any module gains or loses a child, which invalidates the cached path maps.
 _structure_version = [0]
 
+# id(parent) -> (structure version, {id(descendant): dotted name}, weakref to parent). Outside
+# the module so copies of it never share the entry; the weakref's callback drops the entry when
+# the parent dies, before its id can be reused.
+_path_caches: dict = {}
 
-def _descendant_path(parent, child, parent_path):
-    """Dotted path of `child` (a module called while `parent` runs), relative to the root."""
-    cache = parent.__dict__.get("_path_cache")
-    if cache is None or cache[0] != _structure_version[0] or cache[1] != id(parent):
-        names = {}
-        for name, m in parent.named_modules():
-            if name:
-                names.setdefault(id(m), name)
-        cache = (_structure_version[0], id(parent), names)
-        object.__setattr__(parent, "_path_cache", cache)
-    name = cache[2].get(id(child))
-    if name is None:  # a module outside the tree (made on the fly): part of the caller's work
-        return parent_path
-    return name if parent_path is None else parent_path + "." + name
+
+def _path_cache(parent):
+    """(Re)build the map from each of `parent`'s descendants to its dotted name."""
+    key = id(parent)
+    names = {}
+    for name, m in parent.named_modules():
+        if name:
+            names.setdefault(id(m), name)
+    old = _path_caches.get(key)
+    if old is None:  # the first map for this parent: dropped when the parent dies
+        ref = weakref.ref(parent, lambda _, k=key, caches=_path_caches: caches.pop(k, None))
+    else:
+        ref = old[2]
+    cache = (_structure_version[0], names, ref)
+    _path_caches[key] = cache
+    return cache
+
+
+# Marks "no positional argument" in a module call (None is a valid input).
+_NO_INPUT = object()
 
 
 def _forward_unimplemented(self, *input):
@@ -809,6 +833,7 @@ class Module:
     # ----- hooks ---------------------------------------------------------------------------
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """hook(module, args) -> None or new args; with_kwargs: hook(module, args, kwargs)."""
+        _call_hooks_used[0] = True
         handle = RemovableHandle(
             self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs
         )
@@ -821,6 +846,7 @@ class Module:
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         """hook(module, args, output) -> None or new output (with_kwargs: kwargs before output)."""
+        _call_hooks_used[0] = True
         handle = RemovableHandle(
             self._forward_hooks,
             extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called],
@@ -836,6 +862,7 @@ class Module:
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """hook(module, grad_output) -> None or new grad_output."""
+        _call_hooks_used[0] = True
         handle = RemovableHandle(self._backward_pre_hooks)
         self._backward_pre_hooks[handle.id] = hook
         if prepend:
@@ -844,6 +871,7 @@ class Module:
 
     def register_full_backward_hook(self, hook, prepend=False):
         """hook(module, grad_input, grad_output) -> None or new grad_input."""
+        _call_hooks_used[0] = True
         object.__setattr__(self, "_is_full_backward_hook", True)
         handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
@@ -852,16 +880,29 @@ class Module:
         return handle
 
     # ----- calling -------------------------------------------------------------------------
-    def _call_impl(self, *args, **kwargs):
-        parent = _running_var.get()
-        running = _running_var.set(self)
-        # the outermost module's own ops carry no path (None); its descendants' carry theirs
-        if parent is None:
-            path = _set_module_path(None) if _module_path_var.get() is not None else None
-        else:
-            path = _set_module_path(_descendant_path(parent, self, _module_path_var.get()))
+    def _call_impl(self, input=_NO_INPUT, /, *args, **kwargs):
+        # `input` split off (positional-only, so any keyword goes to kwargs) because the common
+        # one-tensor call then reaches forward without repacking the arguments
+        tid = _get_ident()
+        parent = _running.get(tid)
+        _running[tid] = self
+        if parent is None:  # the outermost module's own ops carry no path (None)
+            token = None if _module_path_var.get() is None else _module_path_var.set(None)
+        else:  # a descendant: its dotted name under `parent`, after the parent's own path
+            parent_path = _module_path_var.get()
+            cache = _path_caches.get(id(parent))
+            if cache is None or cache[0] != _structure_version[0]:
+                cache = _path_cache(parent)
+            path = cache[1].get(id(self))
+            if path is None:  # a module outside the tree (made on the fly): the caller's work
+                token = None
+            else:
+                if parent_path is not None:
+                    path = parent_path + "." + path
+                _module_paths_used[0] = True  # what grad_mode.set_module_path does
+                token = _module_path_var.set(path)
         try:
-            if (
+            if _call_hooks_used[0] and (
                 self._forward_pre_hooks
                 or self._forward_hooks
                 or self._backward_hooks
@@ -871,12 +912,18 @@ class Module:
                 or _global_backward_hooks
                 or _global_backward_pre_hooks
             ):
+                if input is not _NO_INPUT:
+                    args = (input, *args)
                 return self._call_with_hooks(args, kwargs)
-            return self.forward(*args, **kwargs)
+            if input is _NO_INPUT:
+                return self.forward(*args, **kwargs)
+            if args or kwargs:
+                return self.forward(input, *args, **kwargs)
+            return self.forward(input)
         finally:
-            if path is not None:
-                _module_path_var.reset(path)
-            _running_var.reset(running)
+            if token is not None:
+                _module_path_var.reset(token)
+            _running[tid] = parent
 
     __call__ = _call_impl
 
