@@ -779,3 +779,63 @@ def test_module_on_cuda():
     assert np.allclose(cpu_model(x).detach().numpy(), expected, atol=1e-4)
     model.to("cpu")
     assert not w.is_cuda and not w.grad.is_cuda
+
+
+class _Pair(nn.Module):
+    def __init__(self, with_second=True):
+        super().__init__()
+        self.first = nn.Linear(2, 2)
+        if with_second:
+            self.second = nn.Linear(2, 2)
+        self.register_buffer("count", torch.zeros(1))
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return self.second(self.first(x)) * self.scale
+
+
+def test_registered_names_read_through_the_class_lookup_as_before():
+    """After the first read, `model.first` goes through a lookup object on the class
+    (module._Registered) instead of Module.__getattr__; what every read returns, and every
+    error, must stay as it was."""
+    a, b = _Pair(), _Pair(with_second=False)
+    for _ in range(2):  # the first read installs the lookups, the second uses them
+        assert a.first is a._modules["first"] and a.second is a._modules["second"]
+        assert a.count is a._buffers["count"] and a.scale is a._parameters["scale"]
+    assert isinstance(_Pair.__dict__["second"], module_impl._Registered)
+    # another instance without the name, a class-level read and a deleted submodule all get
+    # __getattr__'s error
+    with pytest.raises(AttributeError, match="'_Pair' object has no attribute 'second'"):
+        _ = b.second
+    assert not hasattr(_Pair, "second")
+    del a.second
+    with pytest.raises(AttributeError, match="'_Pair' object has no attribute 'second'"):
+        _ = a.second
+    # replaced entries and plain instance attributes are seen at once
+    new = nn.Linear(2, 2)
+    a.first = new
+    assert a.first is new
+    a.register_buffer("count", None)
+    assert a.count is None
+    object.__setattr__(b, "second", "plain")
+    assert b.second == "plain"
+
+
+class _WithProperty(nn.Module):
+    @property
+    def extra(self):
+        raise AttributeError("computed elsewhere")
+
+
+def test_a_class_attribute_of_the_name_is_never_replaced():
+    m = _WithProperty()
+    m._modules["extra"] = nn.Identity()  # the property fails, so __getattr__ finds it
+    assert m.extra is m._modules["extra"]
+    assert isinstance(_WithProperty.__dict__["extra"], property)
+
+
+def test_module_itself_gets_no_class_lookups():
+    m = nn.Module()
+    m.layer = nn.Identity()
+    assert m.layer is m._modules["layer"]
+    assert "layer" not in nn.Module.__dict__
