@@ -420,6 +420,10 @@ class Op(Function):
     # pass; tests/engine/test_array_backward.py checks both modes agree for every such op.
     array_backward = False
     view = False  # True when the output shares the first input's memory (reshape, slicing)
+    # True when backward always returns its one operand's gradient in the operand's shape (a
+    # reduction, whose output shape differs); with matching dtypes the engine then skips its
+    # unbroadcast-and-cast pass for the node
+    input_shaped_grad = False
 
 
 class _NullCtx:
@@ -841,7 +845,8 @@ def _record_unary(cls, a, kwargs):
     size = out.size  # see _finish_record for why size, rank and dtype are enough
     node._in_meta = (
         None
-        if d.size == size and size and d.ndim == out.ndim and d.dtype is dt
+        if d.dtype is dt
+        and (cls.input_shaped_grad or d.size == size and size and d.ndim == out.ndim)
         else [(d.shape, d.dtype)]
     )
     ts = node._to_save

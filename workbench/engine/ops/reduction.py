@@ -123,6 +123,7 @@ def expand_to(g, shape):
 
 class Sum(Op):
     array_backward = True
+    input_shaped_grad = True  # expand_to(..., in_shape)
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False, dtype=None):
