@@ -74,11 +74,16 @@ def _hooked_step(step):
         self._opt_called = True  # read by the lr schedulers' call-order warning
         if not (
             _global_pre_hooks
-            or self._optimizer_step_pre_hooks
             or _global_post_hooks
+            or self._optimizer_step_pre_hooks
             or self._optimizer_step_post_hooks
         ):
-            return step(self, *args, **kwargs)
+            # a plain call where it can be: forwarding *args/**kwargs costs as much again
+            if kwargs:
+                return step(self, *args, **kwargs)
+            if args:
+                return step(self, *args)
+            return step(self)
         for hook in itertools.chain(
             list(_global_pre_hooks.values()), list(self._optimizer_step_pre_hooks.values())
         ):
@@ -237,13 +242,16 @@ class Optimizer:
 
     # ----- gradients ------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
+        if set_to_none:  # the common case, as its own loop: it runs once per training step
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p._grad is not None:
+                        p._grad = None
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 g = p._grad
                 if g is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
                     continue
                 if g._grad_fn is not None:
                     g.detach_()
@@ -261,7 +269,10 @@ class Optimizer:
         buffers = self.__dict__.get("_buffers")
         if buffers is None:
             buffers = self._buffers = {}
-        key = (like.shape, like.dtype, type(like), str(getattr(like, "device", "")))
+        if like.__class__ is np.ndarray:  # the common case, with a key that is cheap to build
+            key = (like.shape, like.dtype)
+        else:
+            key = (like.shape, like.dtype, type(like), str(getattr(like, "device", "")))
         buf = buffers.get(key)
         if buf is None:
             buf = buffers[key] = _xp_of(like).empty_like(like)
@@ -452,6 +463,23 @@ def _register(store, hook, prepend=False):
 def _scalar(x):
     """A hyperparameter as a Python number (PyTorch also takes 1-element tensors)."""
     return x.item() if isinstance(x, Tensor) else x
+
+
+_EXACT_LR_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _lr_operand(lr, dtype):
+    """`lr` as the operand of a NumPy ufunc on arrays of `dtype`, made once and reused.
+
+    A Python float meets a float array as a "weak" scalar (NEP 50): NumPy converts it to the
+    array's dtype on every call, which is most of a call's cost on a small array. A 0-d array
+    of that dtype holds the very same value and is the cheapest operand to pass. Anything else
+    (a NumPy float64 scalar would promote a float32 array; an int; other dtypes) is returned
+    as it is.
+    """
+    if lr.__class__ is float and dtype in _EXACT_LR_DTYPES:
+        return np.array(lr, dtype)
+    return lr
 
 
 def _check_lr(lr):

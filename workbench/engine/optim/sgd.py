@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..tensor import Tensor, _bump_version
-from .optimizer import Optimizer, _check_lr, _no_differentiable, _scalar
+from .optimizer import Optimizer, _check_lr, _lr_operand, _no_differentiable
 
 __all__ = ["SGD"]
 
@@ -55,13 +57,18 @@ class SGD(Optimizer):
 
     def step(self, closure=None):
         loss = None if closure is None else self._closure_loss(closure)
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
+        for index, group in enumerate(self.param_groups):
+            lr = group["lr"]
+            if lr.__class__ is not float and isinstance(lr, Tensor):
+                lr = lr.item()
             momentum = group["momentum"]
-            dampening = group["dampening"]
             weight_decay = group["weight_decay"]
-            nesterov = group["nesterov"]
             maximize = group["maximize"]
+            if not (momentum or weight_decay or maximize):
+                self._plain_step(index, group["params"], lr)
+                continue
+            dampening = group["dampening"]
+            nesterov = group["nesterov"]
             for p in group["params"]:
                 g = p._grad
                 if g is None:
@@ -92,3 +99,68 @@ class SGD(Optimizer):
                 d -= tmp
                 _bump_version(p)
         return loss
+
+    _plain_plans = None  # {group index: _PlainPlan}, made by the first plain step
+
+    def _plain_step(self, index, params, lr):
+        """p -= lr * grad for group `index`: the update without momentum, weight decay or
+        maximize.
+
+        On tiny models the interpreter's work around the two array operations per parameter
+        costs more than the operations, so this loop does as little as it can: the NumPy ufuncs
+        called directly with the learning rate as an array of the gradient's dtype (made once,
+        not once per call), the version bump inline, and each parameter's scratch array
+        remembered beside the array it was made for (the same object from step to step unless
+        someone replaces the parameter's data).
+        """
+        plans = self._plain_plans
+        if plans is None:
+            plans = self._plain_plans = {}
+        plan = plans.get(index)
+        if plan is None:
+            plan = plans[index] = _PlainPlan()
+        entries = plan.entries
+        if len(entries) != len(params):
+            entries = plan.entries = [_NO_ENTRY] * len(params)
+        for i, p in enumerate(params):
+            g = p._grad
+            if g is None:
+                continue
+            d = p._data
+            grad = g._data
+            entry = entries[i]
+            if entry[0] is not d and d.__class__ is _ndarray:
+                entry = entries[i] = (d, self._scratch(d))
+            if entry[0] is d and grad.__class__ is _ndarray:
+                tmp = entry[1]
+                if grad.dtype is not plan.dtype or plan.lr is not lr:
+                    plan.lr, plan.dtype = lr, grad.dtype
+                    plan.lr_operand = _lr_operand(lr, grad.dtype)
+                _multiply(grad, plan.lr_operand, tmp)
+                _subtract(d, tmp, d)
+            else:
+                tmp = self._scratch(d)
+                p._xp.multiply(grad, lr, out=tmp)
+                d -= tmp
+            vc = p._vc  # _bump_version(p), inline: it runs for every parameter
+            if vc is None:
+                p._vc = [1]
+            else:
+                vc[0] += 1
+
+
+class _PlainPlan:
+    """What SGD's plain update keeps for one parameter group between steps: (array, scratch)
+    per parameter, and the learning rate last converted for the ufuncs."""
+
+    __slots__ = ("entries", "lr", "dtype", "lr_operand")
+
+    def __init__(self):
+        self.entries = []
+        self.lr = self.dtype = self.lr_operand = None
+
+
+_ndarray = np.ndarray
+_multiply = np.multiply
+_subtract = np.subtract
+_NO_ENTRY = (None, None)
