@@ -121,3 +121,38 @@ def test_second_backward_without_retain_graph_raises():
     )
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         loss.backward()
+
+
+def test_user_code_in_the_plain_loop_runs_with_grad_off():
+    """The lean loop switches grad mode off only when a hook or a Tensor-mode backward is
+    about to run; each of them must see it off, and the caller's mode must come back."""
+
+    class Twice(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(("function", torch.is_grad_enabled()))
+            return g * 2
+
+    seen = []
+    w = torch.randn(3, requires_grad=True)
+    w.register_hook(lambda g: seen.append(("leaf", torch.is_grad_enabled())))
+    w.register_post_accumulate_grad_hook(lambda p: seen.append(("post", torch.is_grad_enabled())))
+    y = Twice.apply(w * 1.0)
+    y.register_hook(lambda g: seen.append(("tensor", torch.is_grad_enabled())))
+    y.sum().backward()
+    assert sorted(seen) == [
+        ("function", False),
+        ("leaf", False),
+        ("post", False),
+        ("tensor", False),
+    ]
+    assert torch.is_grad_enabled()
+    loss = (w * 2.0).sum()
+    with torch.no_grad():
+        loss.backward()
+        assert not torch.is_grad_enabled()
+    assert torch.is_grad_enabled()

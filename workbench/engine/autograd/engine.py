@@ -355,18 +355,27 @@ def backward_plain(t, retain_graph):
         or d.dtype.kind != "f"
     ):
         return backward(t, None, retain_graph, False, None)
-    token = _enabled_var.set(False)
     gc_was_enabled = _gc.isenabled()
     _gc.disable()
+    grad_off = [None]  # the token of grad mode's switch-off, once something needs it
     try:
-        _plain_loop(node, _np_array(1, d.dtype), retain_graph)
+        _plain_loop(node, _np_array(1, d.dtype), retain_graph, grad_off)
     finally:
-        _enabled_var.reset(token)
+        if grad_off[0] is not None:
+            _enabled_var.reset(grad_off[0])
         if gc_was_enabled:
             _gc.enable()
 
 
-def _plain_loop(node, g, retain_graph):
+def _grad_off(grad_off):
+    """Grad mode off for the rest of the pass, as PyTorch runs backward: done only when user
+    code (a hook) or a Tensor-mode backward is about to run. Array-mode formulas record
+    nothing whatever the mode, and setting a context variable is not free."""
+    if grad_off[0] is None:
+        grad_off[0] = _enabled_var.set(False)
+
+
+def _plain_loop(node, g, retain_graph, grad_off):
     heappush, heappop = heapq.heappush, heapq.heappop
     buffers = {}
     leaves = {}  # AccumulateGrad -> [gradient], run after every op node, in arrival order
@@ -376,6 +385,7 @@ def _plain_loop(node, g, retain_graph):
     buf = [g]
     while True:
         if node._hooked:
+            _grad_off(grad_off)
             buf = _unwrap(_run_tensor_hooks(node, _wrap(buf)))
         fn = node._fn
         g = buf[0]
@@ -402,6 +412,7 @@ def _plain_loop(node, g, retain_graph):
             else:
                 out = _finish_arrays(node, out, retain_graph)
         else:
+            _grad_off(grad_off)
             out = _call_node_arrays(node, buf, retain_graph)
         found = None
         for (nxt, nr), g in zip(node.next_functions, out):
@@ -450,7 +461,10 @@ def _plain_loop(node, g, retain_graph):
                 owned.discard(id(g))
     for node, buf in leaves.items():
         var = node.variable
+        if node._post_hooks or (var is not None and var._post_acc_hooks):
+            _grad_off(grad_off)
         if node._hooked or (var is not None and var._hooks):
+            _grad_off(grad_off)
             # a hook may keep what it was given: only an array nobody else holds is taken over
             buf = _unwrap(_run_tensor_hooks(node, _wrap(buf)))
             owned.discard(id(buf[0]))
