@@ -18,7 +18,8 @@ import weakref
 import numpy as np
 
 from .grad_mode import enabled_var as _enabled_var
-from .grad_mode import module_path_var as _module_path_var
+from .grad_mode import get_ident as _get_ident
+from .grad_mode import module_paths as _module_paths
 from .grad_mode import module_paths_used as _module_paths_used
 from .grad_mode import state as _grad_state
 
@@ -132,7 +133,7 @@ def _forward_trace():
 def _init_node(node, next_functions):
     node.next_functions = next_functions
     node._seq = next(_sequence)
-    node._module = _module_path_var.get() if _module_paths_used[0] else None
+    node._module = _module_paths.get(_get_ident()) if _module_paths_used[0] else None
     if _anomaly[0]:
         node._trace = _forward_trace()
 
@@ -143,7 +144,7 @@ def _init_op_node(node, next_functions, needs_input_grad):
     node.needs_input_grad = needs_input_grad
     node._in_meta = _PENDING
     node._seq = next(_sequence)
-    node._module = _module_path_var.get() if _module_paths_used[0] else None
+    node._module = _module_paths.get(_get_ident()) if _module_paths_used[0] else None
     if _anomaly[0]:
         node._trace = _forward_trace()
     node._to_save = node._saved = None

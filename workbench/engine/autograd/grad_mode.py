@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import threading
 import warnings
 
 __all__ = [
@@ -27,20 +28,33 @@ __all__ = [
 # matters because op dispatch reads the grad mode on every call.
 enabled_var = contextvars.ContextVar("workbench_grad_enabled", default=True)
 inference_var = contextvars.ContextVar("workbench_inference_mode", default=False)
-# dotted path of the nn.Module whose forward is running, if any (recorded in node metadata)
-module_path_var = contextvars.ContextVar("workbench_module_path", default=None)
-
+# The dotted path of the nn.Module whose forward is running (recorded in node metadata), per
+# thread: thread id -> path, no entry while none runs. A dict rather than a context variable
+# because a module call sets it and resets it: setting a context variable costs several dict
+# stores and makes the next read of every other one (grad mode, read on every op) slower.
+module_paths: dict = {}
+get_ident = threading.get_ident
 
 # Whether any module path was ever set in this process: until one is, op recording skips
-# reading module_path_var (it would always be None), which saves time on every op.
+# looking it up (it would always be None), which saves time on every op.
 module_paths_used = [False]
 
 
+def module_path():
+    """The running module's dotted path on this thread, or None."""
+    return module_paths.get(get_ident())
+
+
 def set_module_path(value):
-    """Set the running module path (None: none); returns the token that resets it."""
-    if value is not None:
+    """Set this thread's running module path (None: none); returns the previous one."""
+    tid = get_ident()
+    prev = module_paths.get(tid)
+    if value is None:
+        module_paths.pop(tid, None)
+    else:
         module_paths_used[0] = True
-    return module_path_var.set(value)
+        module_paths[tid] = value
+    return prev
 
 
 class _State:
@@ -54,7 +68,7 @@ class _State:
     inference = property(
         lambda self: inference_var.get(), lambda self, v: inference_var.set(bool(v)) and None
     )
-    module_path = property(lambda self: module_path_var.get(), lambda self, v: set_module_path(v))
+    module_path = property(lambda self: module_path(), lambda self, v: set_module_path(v) and None)
 
 
 state = _State()

@@ -28,7 +28,7 @@ from . import chrome_trace, profiler_cuda
 from . import engine as _engine
 from . import function as _function
 from .function import AccumulateGrad
-from .grad_mode import module_path_var as _module_path_var
+from .grad_mode import module_path as _module_path
 from .profiler_columns import Columns
 from .profiler_table import (
     EventList,
@@ -119,7 +119,7 @@ class _Recorder:
             0,
             seq,
             shapes if self.record_shapes else None,
-            _module_path_var.get() if self.with_modules else None,
+            _module_path() if self.with_modules else None,
             0,
             _source_line() if self.with_stack else None,
             # marked before the clock is read, so the mark's own cost is not the op's CPU time

@@ -22,7 +22,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 from ...autograd.function import Function
-from ...autograd.grad_mode import module_path_var as _module_path_var
+from ...autograd.grad_mode import module_paths as _module_paths
 from ...autograd.grad_mode import module_paths_used as _module_paths_used
 from ...autograd.grad_mode import no_grad
 from ...autograd.grad_mode import state as _grad_state
@@ -174,6 +174,8 @@ def _path_cache(parent):
 
 # Marks "no positional argument" in a module call (None is a valid input).
 _NO_INPUT = object()
+# Marks "the module path was not changed by this call" (None is a valid path).
+_KEEP = object()
 
 
 class _Registered:
@@ -932,21 +934,23 @@ class Module:
         tid = _get_ident()
         parent = _running.get(tid)
         _running[tid] = self
+        # this thread's path before the call, restored after it; _KEEP: left as it was
+        parent_path = _module_paths.get(tid)
         if parent is None:  # the outermost module's own ops carry no path (None)
-            token = None if _module_path_var.get() is None else _module_path_var.set(None)
+            if parent_path is None:
+                parent_path = _KEEP
+            else:
+                del _module_paths[tid]
         else:  # a descendant: its dotted name under `parent`, after the parent's own path
-            parent_path = _module_path_var.get()
             cache = _path_caches.get(id(parent))
             if cache is None or cache[0] != _structure_version[0]:
                 cache = _path_cache(parent)
             path = cache[1].get(id(self))
             if path is None:  # a module outside the tree (made on the fly): the caller's work
-                token = None
+                parent_path = _KEEP
             else:
-                if parent_path is not None:
-                    path = parent_path + "." + path
                 _module_paths_used[0] = True  # what grad_mode.set_module_path does
-                token = _module_path_var.set(path)
+                _module_paths[tid] = path if parent_path is None else parent_path + "." + path
         try:
             if _call_hooks_used[0] and (
                 self._forward_pre_hooks
@@ -967,8 +971,11 @@ class Module:
                 return self.forward(input, *args, **kwargs)
             return self.forward(input)
         finally:
-            if token is not None:
-                _module_path_var.reset(token)
+            if parent_path is not _KEEP:
+                if parent_path is None:
+                    _module_paths.pop(tid, None)
+                else:
+                    _module_paths[tid] = parent_path
             _running[tid] = parent
 
     __call__ = _call_impl
