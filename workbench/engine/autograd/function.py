@@ -139,10 +139,10 @@ def _init_node(node, next_functions):
 
 
 def _init_op_node(node, next_functions, needs_input_grad):
-    """An op's node before its forward runs."""
+    """An op's node before its forward runs (the recorder sets `_in_meta` once the output is
+    known)."""
     node.next_functions = next_functions
     node.needs_input_grad = needs_input_grad
-    node._in_meta = _PENDING
     node._seq = next(_sequence)
     node._module = _module_paths.get(_get_ident()) if _module_paths_used[0] else None
     if _anomaly[0]:
@@ -650,7 +650,6 @@ def _single_output(node, out):
 _NEEDS2 = ((False, False), (False, True), (True, False), (True, True))  # shared, not rebuilt
 
 _NO_EDGE = (None, 0)
-_PENDING = object()  # marks _in_meta as "computed once the output is known"
 
 
 _NO_HOOKS = (None, None)
