@@ -33,17 +33,10 @@ _ROUTE_AROUND_NT = "openblas" in _blas_name().lower()
 def _matmul_wt(x, w):
     """x @ w.T for a 2-D x, by whichever BLAS call is quicker for the shape."""
     m = x.shape[0]
-    n, k = w.shape
-    if (
-        _ROUTE_AROUND_NT
-        and 4 < m <= 48
-        and n >= 100
-        and k >= 100
-        and m * n * k >= 1_000_000
-        and x.__class__ is np.ndarray
-        and x.dtype == np.float32
-    ):
-        return np.ascontiguousarray((w @ x.T).T)
+    if _ROUTE_AROUND_NT and 4 < m <= 48 and x.__class__ is np.ndarray:  # cheap tests first
+        n, k = w.shape
+        if n >= 100 and k >= 100 and m * n * k >= 1_000_000 and x.dtype == np.float32:
+            return np.ascontiguousarray((w @ x.T).T)
     return x @ w.T
 
 
@@ -135,7 +128,9 @@ class Mm(Addmm):
 def linear(input, weight, bias=None):
     # the usual case, checked on the arrays' own shapes (cheaper than Size objects)
     x, w = input._data, weight._data
-    if x.ndim and w.ndim == 2 and x.shape[-1] == w.shape[1] and x.dtype == w.dtype:
+    ws = w.shape  # (ndarray.shape builds a tuple each time)
+    dt = x.dtype
+    if x.ndim and len(ws) == 2 and x.shape[-1] == ws[1] and (w.dtype is dt or w.dtype == dt):
         if bias is None:
             if (
                 (input._requires_grad or weight._requires_grad)
@@ -146,7 +141,7 @@ def linear(input, weight, bias=None):
                 return _fn.record_exact(Mm, _affine(x, w, None), input, weight)
             return Mm.apply(input, weight)
         b = bias._data
-        if b.ndim == 1 and b.shape[0] == w.shape[0] and b.dtype == x.dtype:
+        if b.ndim == 1 and b.shape[0] == ws[0] and (b.dtype is dt or b.dtype == dt):
             if (
                 (input._requires_grad or weight._requires_grad or bias._requires_grad)
                 and x.__class__ is w.__class__ is b.__class__
