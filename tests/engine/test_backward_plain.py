@@ -156,3 +156,19 @@ def test_user_code_in_the_plain_loop_runs_with_grad_off():
         loss.backward()
         assert not torch.is_grad_enabled()
     assert torch.is_grad_enabled()
+
+
+def test_a_backward_that_raises_leaves_its_node_handing_out_tensors():
+    x = torch.randn(3, requires_grad=True)
+    y = x * 1.0
+    z = y.exp()  # ExpBackward0 saves its output
+    node = z.grad_fn
+    with torch.no_grad():
+        z.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+    assert node._as_arrays is False  # outside a backward, saved values are Tensors again
+    w = torch.randn(3, requires_grad=True)
+    v = w.exp()
+    v.sum().backward(retain_graph=True)
+    assert isinstance(v.grad_fn._saved_0, torch.Tensor)

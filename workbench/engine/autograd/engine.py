@@ -383,82 +383,84 @@ def _plain_loop(node, g, retain_graph, grad_off):
     owned_refs = []
     ready = []
     buf = [g]
-    while True:
-        if node._hooked:
-            _grad_off(grad_off)
-            buf = _unwrap(_run_tensor_hooks(node, _wrap(buf)))
-        fn = node._fn
-        g = buf[0]
-        if fn.array_backward and g is not None and len(buf) == 1 and not node._post_hooks:
-            node._as_arrays = True
-            try:
+    try:
+        while True:
+            if node._hooked:
+                _grad_off(grad_off)
+                buf = _unwrap(_run_tensor_hooks(node, _wrap(buf)))
+            fn = node._fn
+            g = buf[0]
+            if fn.array_backward and g is not None and len(buf) == 1 and not node._post_hooks:
+                node._as_arrays = True  # (reset by the except below if backward raises)
                 out = fn.backward(node, g)
-            finally:
                 node._as_arrays = False
-            if node._in_meta is None:
-                if out.__class__ is _ndarray:
-                    out = (out,)
-                elif out.__class__ is not tuple:
-                    out = (out if out is None else _as_array(out),)  # a number, a CuPy array
+                if node._in_meta is None:
+                    if out.__class__ is _ndarray:
+                        out = (out,)
+                    elif out.__class__ is not tuple:
+                        out = (out if out is None else _as_array(out),)  # a number, a CuPy array
+                    else:
+                        for g in out:
+                            if g is not None and g.__class__ is not _ndarray:
+                                out = [g if g is None else _as_array(g) for g in out]
+                                break
+                    if len(out) != len(node.next_functions):
+                        _wrong_count(node, len(node.next_functions), len(out))
+                    if not retain_graph and node._saved:
+                        node._saved = _fn.RELEASED
                 else:
-                    for g in out:
-                        if g is not None and g.__class__ is not _ndarray:
-                            out = [g if g is None else _as_array(g) for g in out]
-                            break
-                if len(out) != len(node.next_functions):
-                    _wrong_count(node, len(node.next_functions), len(out))
-                if not retain_graph and node._saved:
-                    node._saved = _fn.RELEASED
+                    out = _finish_arrays(node, out, retain_graph)
             else:
-                out = _finish_arrays(node, out, retain_graph)
-        else:
-            _grad_off(grad_off)
-            out = _call_node_arrays(node, buf, retain_graph)
-        found = None
-        for (nxt, nr), g in zip(node.next_functions, out):
-            if g is None or nxt is None:
-                continue
-            if nxt.__class__ is AccumulateGrad:
-                cur = leaves.get(nxt)
-                if cur is None:
-                    leaves[nxt] = [g]
+                _grad_off(grad_off)
+                out = _call_node_arrays(node, buf, retain_graph)
+            found = None
+            for (nxt, nr), g in zip(node.next_functions, out):
+                if g is None or nxt is None:
                     continue
+                if nxt.__class__ is AccumulateGrad:
+                    cur = leaves.get(nxt)
+                    if cur is None:
+                        leaves[nxt] = [g]
+                        continue
+                else:
+                    cur = buffers.get(nxt)
+                    if cur is None:
+                        if nxt._metas is None:  # a single output
+                            buffers[nxt] = [g]
+                        else:
+                            cur = buffers[nxt] = [None] * len(nxt._metas)
+                            cur[nr] = g
+                        if found is None:
+                            found = nxt
+                        else:
+                            heappush(ready, (-nxt._seq, nxt))
+                        continue
+                prev = cur[nr]
+                if prev is None:
+                    cur[nr] = g
+                elif id(prev) in owned:
+                    prev += g
+                else:
+                    total = _wrap_out(prev + g)
+                    owned.add(id(total))
+                    owned_refs.append(total)
+                    cur[nr] = total
+            out = g = buf = None  # hold no gradient past its node: .grad may take it over
+            if found is not None and (not ready or found._seq > -ready[0][0]):
+                node = found
             else:
-                cur = buffers.get(nxt)
-                if cur is None:
-                    if nxt._metas is None:  # a single output
-                        buffers[nxt] = [g]
-                    else:
-                        cur = buffers[nxt] = [None] * len(nxt._metas)
-                        cur[nr] = g
-                    if found is None:
-                        found = nxt
-                    else:
-                        heappush(ready, (-nxt._seq, nxt))
-                    continue
-            prev = cur[nr]
-            if prev is None:
-                cur[nr] = g
-            elif id(prev) in owned:
-                prev += g
-            else:
-                total = _wrap_out(prev + g)
-                owned.add(id(total))
-                owned_refs.append(total)
-                cur[nr] = total
-        out = g = buf = None  # hold no gradient past its node: .grad may take it over
-        if found is not None and (not ready or found._seq > -ready[0][0]):
-            node = found
-        else:
-            if found is not None:
-                heappush(ready, (-found._seq, found))
-            if not ready:
-                break
-            node = heappop(ready)[1]
-        buf = buffers.pop(node)
-        if owned:
-            for g in buf:
-                owned.discard(id(g))
+                if found is not None:
+                    heappush(ready, (-found._seq, found))
+                if not ready:
+                    break
+                node = heappop(ready)[1]
+            buf = buffers.pop(node)
+            if owned:
+                for g in buf:
+                    owned.discard(id(g))
+    except BaseException:
+        node._as_arrays = False  # saved_tensors hands Tensors again to whoever looks next
+        raise
     for node, buf in leaves.items():
         var = node._variable_ref()
         if var is None:  # the leaf is gone: its gradient goes nowhere
