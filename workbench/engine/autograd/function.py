@@ -852,6 +852,16 @@ def _record_unary(cls, a, kwargs):
     ts = node._to_save
     if ts is not None:
         node._to_save = None
+        if len(ts) == 1:  # _pack_single's two usual cases, without its tuples and loop
+            s = ts[0]
+            if (s is out or s is raw) and r._grad_fn is not None:  # the output (Relu, Exp)
+                vc = r._vc = [0]
+                node._saved = ((out, vc, 0, 0),)
+                return r
+            if s is d:  # the operand (Pow)
+                vc = a._vc
+                node._saved = (a if vc is None or not vc[0] else (a, vc[0]),)
+                return r
         node._saved = _pack_single(ts, (a,), (d,), raw, out, r)
     return r
 
