@@ -13,6 +13,7 @@ from ._util import c_type_name
 __all__ = ["linear"]
 
 _add_reduce = np.add.reduce
+_add = np.add
 
 
 def _blas_name():
@@ -30,18 +31,27 @@ def _blas_name():
 _ROUTE_AROUND_NT = "openblas" in _blas_name().lower()
 
 
-def _matmul_wt(x, w):
-    """x @ w.T for a 2-D x, by whichever BLAS call is quicker for the shape."""
+def _route_around_nt(x, w):
+    """Whether x @ w.T (x 2-D) is quicker as (w @ x.T).T here."""
     m = x.shape[0]
     if _ROUTE_AROUND_NT and 4 < m <= 48 and x.__class__ is np.ndarray:  # cheap tests first
         n, k = w.shape
-        if n >= 100 and k >= 100 and m * n * k >= 1_000_000 and x.dtype == np.float32:
-            return np.ascontiguousarray((w @ x.T).T)
+        return n >= 100 and k >= 100 and m * n * k >= 1_000_000 and x.dtype == np.float32
+    return False
+
+
+def _matmul_wt(x, w):
+    """x @ w.T for a 2-D x, by whichever BLAS call is quicker for the shape."""
+    if _route_around_nt(x, w):
+        return np.ascontiguousarray((w @ x.T).T)
     return x @ w.T
 
 
 def _affine(x, w, b):
     if x.ndim == 2:
+        if b is not None and _route_around_nt(x, w):
+            # the bias added in the pass that copies the product back to row-major order
+            return _add((w @ x.T).T, b, order="C")
         out = _matmul_wt(x, w)
     elif x.ndim == 1:
         out = w @ x
