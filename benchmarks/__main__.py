@@ -81,6 +81,18 @@ class TorchWorker:
             self.proc.wait(timeout=30)
 
 
+# Each round times a workload at least this long in all: a best of 21 single runs of a 0.2 ms
+# step moves its ratio to the floor by 0.1-0.2 from run to run here; a few hundred do not.
+_ROUND_SECONDS = 0.05
+
+
+def _samples(fn, repeat):
+    """How many timed runs per round: `repeat`, or more for a workload so short that
+    `repeat` runs would not fill `_ROUND_SECONDS` (the same count for ours, floor, PyTorch)."""
+    t = best_time(fn, repeat=3)
+    return max(repeat, min(2000, int(_ROUND_SECONDS / max(t, 1e-6))))
+
+
 def _best(a, b):
     return b if a is None else a if b is None else min(a, b)
 
@@ -110,11 +122,12 @@ def main(argv=None):
             run_ours = work(ours)
             run_floor = floor() if floor else None
             t_ours = t_floor = t_torch = None
+            repeat = _samples(run_ours, args.repeat)
             for _ in range(args.rounds):
-                t_ours = _best(t_ours, best_time(run_ours, repeat=args.repeat))
+                t_ours = _best(t_ours, best_time(run_ours, repeat=repeat))
                 if run_floor:
-                    t_floor = _best(t_floor, best_time(run_floor, repeat=args.repeat))
-                t_torch = _best(t_torch, worker.time(n, args.repeat))
+                    t_floor = _best(t_floor, best_time(run_floor, repeat=repeat))
+                t_torch = _best(t_torch, worker.time(n, repeat))
             rows.append((n, t_ours, t_floor, t_torch, target))
     finally:
         worker.close()
