@@ -462,22 +462,7 @@ def _plain_loop(node, g, retain_graph, grad_off):
         node._as_arrays = False  # saved_tensors hands Tensors again to whoever looks next
         raise
     for node, buf in leaves.items():
-        var = node._variable_ref()
-        if var is None:  # the leaf is gone: its gradient goes nowhere
-            pass
-        elif not (node._hooked or node._post_hooks or var._hooks or var._post_acc_hooks):
-            # the usual leaf, a parameter without hooks: _accumulate_array's common case here
-            g = buf[0]
-            cur = var._grad
-            if cur is None and g.__class__ is _ndarray and g.shape == var._data.shape:
-                # a sum this pass made, or an array referenced only here (buf, g, the argument)
-                if not (id(g) in owned or (g.base is None and _refcount(g) <= 3)):
-                    g = g.copy()
-                var._grad = _fn._new_tensor(g)
-            else:
-                steal = id(g) in owned or (g.base is None and _refcount(g) <= 3)
-                _accumulate_array(var, g, steal)  # (apart: as an argument, g is one more ref)
-            continue
+        var = node._variable_ref()  # None once the leaf is gone: its gradient goes nowhere
         if node._post_hooks or (var is not None and var._post_acc_hooks):
             _grad_off(grad_off)
         if node._hooked or (var is not None and var._hooks):
@@ -487,8 +472,12 @@ def _plain_loop(node, g, retain_graph, grad_off):
             owned.discard(id(buf[0]))
         if var is not None:
             g = buf[0]
+            # a sum this pass made, or an array referenced only here (buf, g, the argument)
             steal = id(g) in owned or (g.base is None and _refcount(g) <= 3)
-            _accumulate_array(var, g, steal)
+            if var._grad is None and not var._post_acc_hooks and g.shape == var._data.shape:
+                var._grad = _fn._new_tensor(g if steal else g.copy())  # the usual leaf, inline
+            else:
+                _accumulate_array(var, g, steal)
         if node._post_hooks:
             tb = _wrap(buf)
             for h in list(node._post_hooks.values()):

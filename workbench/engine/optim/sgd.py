@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor, _bump_version
-from .optimizer import Optimizer, _check_lr, _lr_operand, _no_differentiable
+from .optimizer import Optimizer, _check_lr, _lr_operand, _no_differentiable, _scalar
 
 __all__ = ["SGD"]
 
@@ -58,9 +58,7 @@ class SGD(Optimizer):
     def step(self, closure=None):
         loss = None if closure is None else self._closure_loss(closure)
         for index, group in enumerate(self.param_groups):
-            lr = group["lr"]
-            if lr.__class__ is not float and isinstance(lr, Tensor):
-                lr = lr.item()
+            lr = _scalar(group["lr"])
             momentum = group["momentum"]
             weight_decay = group["weight_decay"]
             maximize = group["maximize"]

@@ -49,10 +49,12 @@ def _matmul_wt(x, w):
 
 def _affine(x, w, b):
     if x.ndim == 2:
-        if b is not None and _route_around_nt(x, w):
-            # the bias added in the pass that copies the product back to row-major order
+        if not _route_around_nt(x, w):
+            out = x @ w.T
+        elif b is None:
+            return np.ascontiguousarray((w @ x.T).T)
+        else:  # the bias added in the pass that copies the product back to row-major order
             return _add((w @ x.T).T, b, order="C")
-        out = _matmul_wt(x, w)
     elif x.ndim == 1:
         out = w @ x
     else:  # fold the batch dims into one, so it is a single matrix product
@@ -106,24 +108,25 @@ class Addmm(Op):
 
 
 def _backward_arrays(x, w, g, need):
-    if x.ndim == 2 and g.ndim == 2 and g.__class__ is np.ndarray:  # a batch of rows: no reshapes
-        gx = g @ w if need[0] else None
-        gw = g.T @ x if need[1] else None
-        if len(need) == 2:
-            return gx, gw
-        return gx, gw, _add_reduce(g, 0) if need[2] else None
     if x.ndim == 1:  # a single sample: an outer product, not a matrix product
         gx = g @ w if need[0] else None
         gw = g[:, None] * x if need[1] else None
         gb = g if len(need) > 2 and need[2] else None
         return (gx, gw, gb)[: len(need)]
     g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[0])
-    gx = (g2 @ w).reshape(x.shape) if need[0] else None
-    gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, w.shape[1])) if need[1] else None
+    gx = gw = None
+    if need[0]:
+        gx = g2 @ w
+        if x.ndim != 2:
+            gx = gx.reshape(x.shape)
+    if need[1]:
+        gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, w.shape[1]))
+    if len(need) == 2:
+        return gx, gw
     gb = None
-    if len(need) > 2 and need[2]:  # NumPy's ufunc directly: ndarray.sum's wrapper costs a third
+    if need[2]:  # NumPy's ufunc directly: ndarray.sum's wrapper costs a third
         gb = _add_reduce(g2, 0) if g2.__class__ is np.ndarray else g2.sum(0)
-    return (gx, gw, gb)[: len(need)]
+    return gx, gw, gb
 
 
 class Mm(Addmm):
